@@ -1,0 +1,158 @@
+"""The compile pipeline: recipe -> resolved -> plan -> Axolotl config -> checked -> run dir."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tunebook import __version__
+from tunebook.compile import Compiled, compile_config, render_axolotl_yaml
+from tunebook.errors import UserError, raise_collected
+from tunebook.planning import make_plan
+from tunebook.provenance import display_path
+from tunebook.recipe import load_recipe
+from tunebook.resolve import Resolved, resolve
+from tunebook.runs import new_run_dir, now_iso, runs_root, write_json, write_new
+from tunebook.versions import stack_versions
+from tunebook.yamlio import dump_yaml
+
+
+@dataclass
+class WhatIf:
+    """Command-line questions to the planner."""
+
+    gpu: str | None = None
+    gpus: int | None = None
+    vram_gb: float | None = None
+
+
+def prepare(
+    target: str,
+    *,
+    overrides: list[str] | None = None,
+    what_if: WhatIf | None = None,
+    run_dir: Path | None = None,
+    build_model: bool = False,
+) -> Compiled:
+    """Load, resolve, plan and compile ``target``; check every key against Axolotl's fields."""
+    resolved = resolve(load_recipe(target))
+    what_if = what_if or WhatIf()
+    plan = make_plan(resolved, gpu=what_if.gpu, gpus=what_if.gpus, vram_gb=what_if.vram_gb)
+    base_model_dir = _tiny_model_dir(resolved) if build_model else None
+    compiled = compile_config(resolved, plan, run_dir=run_dir, cli_overrides=overrides,
+                              base_model_dir=base_model_dir)
+    check_axolotl_keys(compiled)
+    return compiled
+
+
+def _tiny_model_dir(resolved: Resolved) -> Path | None:
+    if resolved.model.data.get("builder") != "tinymodel":
+        return None
+    from tunebook.tiny_data import tiny_model_for
+
+    seed = resolved.training.get("seed")
+    return tiny_model_for(resolved.model.data.get("architecture", {}), resolved.train_files,
+                          seed=int(seed.value) if seed else 0)
+
+
+def check_axolotl_keys(compiled: Compiled) -> None:
+    """Every key must be one Axolotl knows (it drops unknown keys silently), with a valid
+    value; problems name the file and line that set the key, and the closest valid name."""
+    from tunebook.axolotl_fields import bad_values, unknown_keys
+
+    problems: list[UserError] = []
+    for key_path, suggestion in unknown_keys(compiled.config):
+        origin = compiled.origins.get(_top_key(key_path))
+        hint = f"did you mean '{suggestion}'?" if suggestion else (
+            "see Axolotl's config reference; `make axolotl-fields` lists the known keys")
+        problems.append(UserError(
+            f"unknown Axolotl key '{key_path}' (Axolotl would silently ignore it)",
+            file=origin.file if origin else None, line=origin.line if origin else None,
+            field=_field_name(origin, key_path), hint=hint))
+    for key_path, message in bad_values(compiled.config):
+        origin = compiled.origins.get(_top_key(key_path))
+        problems.append(UserError(
+            message, file=origin.file if origin else None, line=origin.line if origin else None,
+            field=_field_name(origin, key_path)))
+    raise_collected(problems)
+
+
+def _top_key(key_path: str) -> str:
+    return key_path.split(".")[0].split("[")[0]
+
+
+def _field_name(origin: Any, key_path: str) -> str:
+    if origin is not None and origin.layer == "recipe":
+        return f"overrides.{key_path}"
+    if origin is not None and origin.file and origin.layer != "cli":
+        return f"axolotl.{key_path}"
+    return key_path
+
+
+def write_run(compiled: Compiled, target: str, out: str | Path | None = None) -> Path:
+    """Create a new run directory and write the compiled artifacts into it."""
+    recipe = compiled.resolved.recipe
+    run_dir = new_run_dir(runs_root(out), recipe.name)
+    # Compile again with the real run directory in every path (cheap, pure).
+    compiled = prepare_for_run(compiled, target, run_dir)
+    write_new(run_dir / "axolotl.yaml", render_axolotl_yaml(compiled, target))
+    if compiled.deepspeed is not None:
+        write_new(run_dir / "deepspeed.json", compiled.deepspeed.path.read_bytes())
+    write_json(run_dir / "plan.json", compiled.plan.to_dict())
+    write_new(run_dir / "recipe.lock.yaml", dump_yaml(lock_data(compiled)))
+    write_json(run_dir / "manifest.json", {
+        "status": "planned",
+        "recipe": str(recipe.path),
+        "recipe_name": recipe.name,
+        "run_dir": str(run_dir),
+        "created_at": now_iso(),
+        "updated_at": now_iso(),
+        "tunebook_version": __version__,
+        "versions": stack_versions(),
+        "method": compiled.plan.method,
+    })
+    return run_dir
+
+
+def prepare_for_run(compiled: Compiled, target: str, run_dir: Path) -> Compiled:
+    resolved = compiled.resolved
+    base = _tiny_model_dir(resolved)
+    return compile_config(resolved, compiled.plan, run_dir=run_dir,
+                          cli_overrides=compiled.cli_overrides, base_model_dir=base)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def lock_data(compiled: Compiled) -> dict[str, Any]:
+    """What made this config, precisely enough to tell when anything changed."""
+    resolved = compiled.resolved
+    recipe = resolved.recipe
+    return {
+        "tunebook_version": __version__,
+        "recipe": {
+            "name": recipe.name,
+            "files": [{"path": display_path(p), "sha256": file_sha256(p)} for p in recipe.chain],
+            "resolved": recipe.data,
+        },
+        "presets": [
+            {"kind": d.kind, "name": d.name, "path": display_path(d.path),
+             "version": d.data.get("version"), "sha256": d.sha256}
+            for d in compiled.presets_used()
+        ],
+        "datasets": [
+            {"role": role, "path": display_path(p), "sha256": file_sha256(p),
+             "bytes": p.stat().st_size}
+            for role, files in (("train", resolved.train_files), ("eval", resolved.eval_files))
+            for p in files if p.is_file()
+        ],
+        "versions": stack_versions(),
+        "plan": compiled.plan.to_dict(),
+    }

@@ -1,0 +1,30 @@
+"""Full validation: Axolotl's own schema on a compiled config, problems mapped to origins."""
+
+from __future__ import annotations
+
+from tunebook.compile import Compiled
+from tunebook.errors import UserError, raise_collected
+
+
+def validate_compiled(compiled: Compiled) -> None:
+    """Raise the problems Axolotl's validator finds, each naming where the key came from."""
+    from tunebook.axolotl_bridge import validate_config
+
+    config = dict(compiled.config)
+    messages = validate_config(config)
+    problems = []
+    for message in messages:
+        key = _key_in(message, compiled)
+        origin = compiled.origins.get(key) if key else None
+        problems.append(UserError(
+            f"Axolotl rejects the config: {message}",
+            file=origin.file if origin else None, line=origin.line if origin else None,
+            field=key, hint="`tunebook explain RECIPE` shows where each key is set"))
+    raise_collected(problems)
+
+
+def _key_in(message: str, compiled: Compiled) -> str | None:
+    for key in sorted(compiled.config, key=len, reverse=True):
+        if key in message:
+            return key
+    return None
