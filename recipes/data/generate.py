@@ -1,0 +1,1224 @@
+#!/usr/bin/env python3
+"""Deterministic generator for the small, license-clean datasets of the shipped recipes.
+
+Every sentence fragment below was written for tunebook (CC0 / Apache-2.0, see docs/datasets.md).
+Examples are composed from many hand-written building blocks with a fixed seed, filtered so that
+no two examples of a dataset (train and eval together) are exact or near duplicates (Jaccard of
+word 3-gram shingles < 0.5, a margin under the linter's 0.6), and split into train/eval.
+
+    python recipes/data/generate.py              # rewrite recipes/data/* in place
+    python recipes/data/generate.py --out DIR    # write somewhere else (byte-identical output)
+
+Stdlib only; the output is byte-identical on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import string
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+SEED = 20240611
+NEAR_DUP_LIMIT = 0.5  # the linter flags >= 0.6; keep a margin
+HERE = Path(__file__).resolve().parent
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+PII_PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "phone": re.compile(r"(?<![\w-])(?:\+?\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"),
+    "intl-phone": re.compile(r"\+\d[\d\s().-]{7,}\d"),
+    "card-like": re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"),
+    "ip": re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"),
+    "api-key": re.compile(r"\b(?:sk|pk|api|key|token|ghp|xox[bp])[-_][A-Za-z0-9_-]{12,}|\b[A-Za-z0-9]{32,}\b"),
+    "chat-token": re.compile(r"<\|[^|>]*\|>|\[/?INST\]|</?s>|<<SYS>>|<start_of_turn>|<end_of_turn>"),
+    "mojibake": re.compile(r"Ã.|â€|Â[^\w]|\ufffd"),
+}
+
+
+def pii_hits(text: str) -> list[str]:
+    """Names of the PII / hygiene patterns that match ``text`` (empty list: clean)."""
+    hits = [name for name, pat in PII_PATTERNS.items() if pat.search(text)]
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        hits.append("control-char")
+    return hits
+
+
+def normalize(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def shingles(text: str) -> set[str]:
+    words = text.lower().split()
+    return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def dedup_text(example: dict[str, Any]) -> str:
+    """User + assistant content, the text the near-duplicate rule compares."""
+    return " ".join(m["content"] for m in example["messages"] if m["role"] != "system")
+
+
+class Pool:
+    """Accepts examples that are neither exact nor near duplicates of anything already in."""
+
+    def __init__(self, limit: float = NEAR_DUP_LIMIT) -> None:
+        self.limit = limit
+        self.examples: list[dict[str, Any]] = []
+        self._norms: set[str] = set()
+        self._shingles: list[set[str]] = []
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def add(self, example: dict[str, Any]) -> bool:
+        text = dedup_text(example)
+        full = " ".join(m["content"] for m in example["messages"])
+        if pii_hits(full):
+            return False
+        norm = normalize(text)
+        if norm in self._norms:
+            return False
+        sh = shingles(text)
+        if len(sh) < 3:
+            return False
+        for other in self._shingles:
+            inter = len(sh & other)
+            if inter and inter / (len(sh) + len(other) - inter) >= self.limit:
+                return False
+        self._norms.add(norm)
+        self._shingles.append(sh)
+        self.examples.append(example)
+        return True
+
+
+class Slots(dict):
+    """format_map() mapping that draws each missing slot once per example, then reuses it."""
+
+    def __init__(self, rng: random.Random, table: dict[str, Any], **fixed: Any) -> None:
+        super().__init__(fixed)
+        self.rng = rng
+        self.table = table
+
+    def __missing__(self, key: str) -> str:
+        source = self.table[key]
+        value = source(self.rng) if callable(source) else self.rng.choice(source)
+        self[key] = value
+        return value
+
+
+def fill(template: str, slots: Slots) -> str:
+    return template.format_map(slots)
+
+
+def pick(rng: random.Random, items: Sequence[str], slots: Slots) -> str:
+    return fill(rng.choice(items), slots)
+
+
+def maybe(rng: random.Random, p: float, items: Sequence[str], slots: Slots) -> str:
+    return pick(rng, items, slots) if rng.random() < p else ""
+
+
+def join_sentences(*parts: str) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def msg(role: str, content: str) -> dict[str, str]:
+    return {"role": role, "content": content.strip()}
+
+
+def collect(
+    name: str, total: int, make: Callable[[random.Random], dict[str, Any] | None], seed: str
+) -> list[dict[str, Any]]:
+    rng = random.Random(f"{SEED}-{seed}")
+    pool = Pool()
+    attempts = 0
+    while len(pool) < total:
+        attempts += 1
+        if attempts > total * 200:
+            raise RuntimeError(f"{name}: only {len(pool)}/{total} distinct examples")
+        example = make(rng, len(pool))
+        if example is not None:
+            pool.add(example)
+    return pool.examples
+
+
+def split(
+    examples: list[dict[str, Any]], n_eval: int, seed: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    order = list(range(len(examples)))
+    random.Random(f"{SEED}-split-{seed}").shuffle(order)
+    eval_idx = set(order[:n_eval])
+    train = [ex for i, ex in enumerate(examples) if i not in eval_idx]
+    evals = [ex for i, ex in enumerate(examples) if i in eval_idx]
+    return train, evals
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("".join(dumps(r) + "\n" for r in rows).encode("utf-8"))
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+NUMBER_WORDS = ["two", "three", "four", "five"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# 1. support-tone
+# --------------------------------------------------------------------------------------------
+
+SUPPORT_SYSTEM = (
+    "You are Sam, a customer support agent for Fernway (home goods shop and the Fernway "
+    "Planner app). Reply warmly and concisely: apologise when something went wrong, give a "
+    "concrete next step, and sign off as Sam from Support."
+)
+SIGN_OFF = "— Sam from Support"
+
+SUPPORT_SLOTS: dict[str, Any] = {
+    "order": lambda r: f"ORD-{r.randint(10000, 99999)}",
+    "product": [
+        "Harbor mug set", "Alder standing desk", "Nimbus rain jacket", "Quill wireless keyboard",
+        "Ember pour-over kettle", "Juniper yoga mat", "Atlas trail backpack", "Pebble speaker",
+        "Cedar cutting board", "Lark desk lamp", "Drift weighted blanket", "Orbit phone stand",
+        "Willow linen sheets", "Copper chef's pan", "Marlow wool throw", "Basalt water bottle",
+        "Fable storage baskets", "Tundra thermal flask", "Sora bamboo towels", "Kinfolk tea tin",
+    ],
+    "carrier": ["Parcelway", "NorthPost", "SwiftDrop", "Greenline Courier", "Tidewater Freight"],
+    "days": NUMBER_WORDS,
+    "weekday": WEEKDAYS,
+    "plan": ["Plus", "Team", "Studio", "Business"],
+    "feature": [
+        "calendar sync", "CSV export", "the Kanban board", "recurring tasks", "shared projects",
+        "the weekly report", "time tracking", "file attachments", "reminders", "the Gantt view",
+    ],
+    "code": ["SPRING15", "WELCOME10", "FERNDAY", "AUTUMN20", "COZY25", "FRIENDS5", "HOMEBASE"],
+    "amount": lambda r: f"${r.randint(12, 240)}.{r.choice(['00', '49', '95', '99', '50'])}",
+    "device": ["iPhone", "Android phone", "iPad", "Windows laptop", "Mac", "Chromebook"],
+    "color": ["sage", "charcoal", "oat", "terracotta", "navy", "moss green", "sand"],
+    "size": ["small", "medium", "large", "XL", "the twin size", "the queen size"],
+    "month": MONTHS,
+    "count": ["two", "three", "four", "six", "eight"],
+    "version": lambda r: f"{r.randint(4, 6)}.{r.randint(0, 9)}",
+}
+
+USER_OPENERS = [
+    "Hi,", "Hello,", "Hi there,", "Hey Fernway team,", "Good morning,", "Hello support,",
+    "Hi folks,", "", "", "", "Evening,", "Hi team,",
+]
+USER_CLOSERS = [
+    "Thanks.", "Thanks in advance!", "Appreciate any help.", "Cheers.", "", "", "",
+    "Thank you!", "Hope you can sort this out.", "Let me know what you need from me.",
+    "Kind regards.", "Would love a quick answer.",
+]
+REPLY_OPENERS = [
+    "Hi there,", "Hello,", "Hi,", "Thanks for getting in touch,", "Thanks for reaching out,",
+    "Hi, and thanks for writing in.", "Hello, and thanks for the clear details.",
+]
+APOLOGIES = [
+    "I'm really sorry about this.",
+    "Sorry for the hassle — that's not the experience we want for you.",
+    "I'm sorry this happened.",
+    "Apologies for the trouble here.",
+    "I'm so sorry — that's frustrating.",
+    "Sorry about that, and thank you for your patience.",
+    "I apologise for the inconvenience.",
+]
+REPLY_CLOSERS = [
+    "If anything else comes up, just reply to this message.",
+    "Just reply here if you need anything else.",
+    "I'm here if you have any other questions.",
+    "Let me know if there's anything more I can do.",
+    "Reply any time and I'll pick it up.",
+    "Have a lovely rest of your day.",
+    "Thanks again for letting us know.",
+    "Happy to help with anything else.",
+]
+FOLLOWUP_OPENERS = [
+    "Thanks for following up.", "Good question.", "Glad to hear back from you.",
+    "Thanks for checking.", "Great question.", "Thanks for the quick reply.",
+]
+FOLLOWUP_EXTRAS = [
+    "I've added a note to your account so anyone on the team can see the full picture.",
+    "I'll keep this conversation open until you confirm everything is sorted.",
+    "I've double-checked the details on our side, so you're all set.",
+    "If it doesn't look right when you check, send me a quick screenshot and I'll dig in.",
+    "Thanks for your patience while we sorted this out together.",
+    "Nothing else is needed from you for now.",
+    "I'll check back in a couple of days to make sure it all went smoothly.",
+]
+
+# Each scenario: wrong (apologise?), problems, details, asks (user side), acks, steps, extras
+# (reply side), followups (user question, reply body) for multi-turn conversations.
+SCENARIOS: list[dict[str, Any]] = [
+    {
+        "wrong": True,
+        "problems": [
+            "My order {order} still hasn't arrived and it's been over a week.",
+            "I ordered the {product} ages ago ({order}) and nothing has shown up.",
+            "Order {order} was supposed to be here last {weekday} but there's no sign of it.",
+            "Still waiting on my {product}. The order number is {order}.",
+        ],
+        "details": [
+            "The tracking page just says 'in transit' with no updates.",
+            "It's a birthday present so I'm getting a bit anxious.",
+            "{carrier} says they handed it over but I have nothing.",
+            "I've checked with my neighbours and the building's parcel room.",
+        ],
+        "asks": ["Can you tell me where it is?", "What are my options?", "Can you chase this up?"],
+        "acks": [
+            "I've looked into {order} and it's stuck at the {carrier} depot.",
+            "I checked {order}: {carrier} last scanned it {days} days ago, which isn't right.",
+            "Your {product} should have reached you by now, and I can see it's been held up in transit.",
+        ],
+        "steps": [
+            "I've opened a trace with {carrier} and they've promised an update within 48 hours.",
+            "I've sent a replacement by express today, so it should reach you in {days} working days.",
+            "I've asked {carrier} to prioritise it; if it hasn't moved by {weekday}, I'll ship a new one at our cost.",
+            "I've arranged a free express replacement, and you'll get the new tracking link within the hour.",
+        ],
+        "extras": [
+            "If the original turns up as well, keep it or pass it on — no need to send it back.",
+            "I've also refunded your shipping fee.",
+            "",
+        ],
+        "followups": [
+            ("Thanks. Do I need to do anything if the first parcel turns up?",
+             "Nothing at all. If both arrive, keep the spare or gift it — we won't ask for it back."),
+            ("Will I get the new tracking link by email?",
+             "Yes, it goes to the address on your account as soon as {carrier} collects the parcel, usually within a few hours."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "The {product} I received is broken.",
+            "My {product} arrived cracked down one side.",
+            "Opened the box for order {order} today and the {product} is damaged.",
+            "The {product} came with a big dent and one piece snapped off.",
+        ],
+        "details": [
+            "The box itself looked fine, so it must have happened before packing.",
+            "I took photos if you need them.",
+            "The outer packaging was crushed on one corner.",
+            "I haven't used it at all.",
+        ],
+        "asks": ["How do I get a replacement?", "Can I get a refund?", "What should I do with it?"],
+        "acks": [
+            "Thanks for the details on {order}; a damaged {product} is the last thing you should unbox.",
+            "A {product} should never arrive like that, and I've logged it against {order}.",
+            "I've noted the damage on {order} so it's on record.",
+        ],
+        "steps": [
+            "I've dispatched a replacement today with {carrier}, and it should arrive in {days} working days.",
+            "I've issued a full refund of {amount} to your original payment method; it usually lands within {days} business days.",
+            "A new {product} is on its way, and the tracking link will follow shortly.",
+            "Please reply with one photo of the damage and I'll send the replacement straight away.",
+        ],
+        "extras": [
+            "There's no need to return the damaged one — please recycle it if you can.",
+            "We'll also pass your photos to the warehouse team so they can check their packing.",
+            "",
+        ],
+        "followups": [
+            ("Do I need to send the broken one back?",
+             "No need. Please recycle it or dispose of it safely; we don't want you paying for postage on our mistake."),
+            ("How long until the refund shows up?",
+             "Refunds usually appear within {days} business days, depending on your bank. I'll keep an eye on it from our side."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "I ordered the {product} in {color} but got a completely different colour.",
+            "Order {order} came with the wrong item — I got a {product} I never ordered.",
+            "You sent me {size} instead of the size I picked.",
+            "The parcel for {order} had someone else's item in it.",
+        ],
+        "details": [
+            "The packing slip shows the right item, so it's a picking mix-up.",
+            "I need the right one before the weekend if possible.",
+            "The tags are still on and it's unused.",
+        ],
+        "asks": ["Can you swap it?", "How do I send this back?", "Can you send the right one?"],
+        "acks": [
+            "That's our mistake, and I've flagged the picking error on {order}.",
+            "I can see the mix-up on {order} — the slip and the item don't match.",
+            "You're right, what you received isn't what you ordered.",
+        ],
+        "steps": [
+            "I've sent the correct item today by express and attached a prepaid return label to this ticket.",
+            "The right item ships this afternoon; a courier will collect the wrong one on {weekday} between 9 and 5.",
+            "I've emailed you a free return label, and the correct item is already packed and leaving today.",
+        ],
+        "extras": [
+            "Keep the packaging from the wrong item so the courier can take it back easily.",
+            "",
+            "I've added a small credit to your account for the trouble.",
+        ],
+        "followups": [
+            ("What if I'm not home when the courier comes?",
+             "They'll leave a card and try again the next working day. You can also drop it at any {carrier} point with the same label."),
+            ("Can I keep the wrong one and pay the difference?",
+             "Absolutely. Reply with a yes and I'll send a payment link for the difference instead of arranging a collection."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "My order {order} arrived, but the {product} is missing from the box.",
+            "I only got part of my order. There should be {count} items and one is missing.",
+            "The delivery for {order} was short — no {product} inside.",
+        ],
+        "details": [
+            "The invoice lists it but it's definitely not there.",
+            "I checked all the packing paper twice.",
+            "Maybe it was sent separately? Nothing says so.",
+        ],
+        "asks": ["Is it coming separately?", "Can you send it?", "What happened?"],
+        "acks": [
+            "I checked {order}, and the {product} didn't make it into your parcel.",
+            "The warehouse record for {order} shows the {product} was left out.",
+            "Your {product} wasn't shipped separately, so it was missed at packing.",
+        ],
+        "steps": [
+            "I've sent it on its own today with {carrier}, arriving in {days} working days.",
+            "It's now shipping by express at no cost, and you'll get tracking within a couple of hours.",
+            "I've refunded the {product} in full, and you can reorder it whenever you're ready.",
+        ],
+        "extras": ["", "I've passed this to the warehouse lead so it doesn't happen again."],
+        "followups": [
+            ("Will it come in the same kind of box?",
+             "It'll be in a smaller box with the Fernway leaf on the side, sent by {carrier} with its own tracking number."),
+            ("Thanks! Could you send it to my office instead?",
+             "Of course. Reply with the office address and I'll update the shipment before it leaves the warehouse today."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "I've been charged twice for order {order}.",
+            "My bank statement shows two payments of {amount} for the same order.",
+            "There's a duplicate charge on my card from you this week.",
+            "You took {amount} from me twice for one purchase.",
+        ],
+        "details": [
+            "I only placed one order, I'm sure of it.",
+            "Both charges are marked as completed, not pending.",
+            "This has put my account close to its limit.",
+        ],
+        "asks": ["Please refund the extra one.", "Can you fix this?", "Which one is real?"],
+        "acks": [
+            "I can see both payments of {amount}, and the second one was a duplicate.",
+            "You're right — {order} was charged twice due to a payment retry on our side.",
+            "I've checked our payment log and confirmed the double charge.",
+        ],
+        "steps": [
+            "I've refunded the duplicate today, and it should show on your statement within {days} business days.",
+            "The extra charge is refunded in full; your bank will release it within {days} working days.",
+            "I've reversed the second payment, so your statement will show a single charge by {weekday}.",
+        ],
+        "extras": [
+            "If it hasn't appeared by then, reply here and I'll send you the refund reference for your bank.",
+            "",
+        ],
+        "followups": [
+            ("Is there a reference I can give my bank?",
+             "Yes — quote refund reference RF-{order} to your bank. It proves the duplicate was returned on our side."),
+            ("Will this happen again on my next order?",
+             "It shouldn't. The retry issue was fixed yesterday, and I've added a note to watch your next payment."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "I returned the {product} two weeks ago and haven't seen a refund yet.",
+            "Just checking on my refund for {order}.",
+            "When will the refund for my returned {product} come through?",
+        ],
+        "details": [
+            "The return was marked delivered on the tracking.",
+            "I used the label from your website.",
+            "I sent it back in the original box.",
+        ],
+        "asks": ["Any update?", "Could you check?", "How long does it usually take?"],
+        "acks": [
+            "Your return for {order} reached us on {weekday} and passed inspection.",
+            "I found your returned {product}; it was checked in earlier this week.",
+            "The return for {order} is with us and approved.",
+        ],
+        "steps": [
+            "I've released the refund of {amount} today, and it should appear within {days} business days.",
+            "Your refund is processing now and you'll get a confirmation message once it's sent.",
+            "I've pushed the refund through manually, so you should see {amount} back within {days} days.",
+        ],
+        "extras": [
+            "Sorry it took a little longer than usual — returns were busy after the sale.",
+            "",
+        ],
+        "followups": [
+            ("Will the refund include the return postage?",
+             "Yes, the return label was free, so the full {amount} comes back to your original payment method."),
+            ("It's been four days and nothing yet. Is that normal?",
+             "Some banks take up to {days} business days to post it. I've double-checked and the refund left us on time."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "I'd like to return the {product}. It's lovely but doesn't suit the room.",
+            "Can I send back the {product} from order {order}?",
+            "The {product} isn't quite what I expected, so I'd like to return it.",
+        ],
+        "details": [
+            "I've only unpacked it to look at it.",
+            "It's been about two weeks since delivery.",
+            "I still have the box.",
+        ],
+        "asks": ["How does that work?", "Is there a fee?", "What do I need to do?"],
+        "acks": [
+            "No problem at all — you have 30 days to return anything from {order}.",
+            "Of course; the {product} is well within the return window.",
+            "Happy to help with that return.",
+        ],
+        "steps": [
+            "Go to Orders, pick {order}, and choose Return item; the label is free and prints in seconds.",
+            "I've emailed a prepaid return label; drop the parcel at any {carrier} point within 14 days.",
+            "I've started the return for you, so just pack it up and book a free collection from the link I've sent.",
+        ],
+        "extras": [
+            "Your refund goes out as soon as it's checked in, usually within {days} days of arriving.",
+            "",
+        ],
+        "followups": [
+            ("Do I have to use the original box?",
+             "Not at all. Any sturdy box works, as long as the {product} is padded so it doesn't move around."),
+            ("Could I exchange it for a different colour instead?",
+             "Yes. Reply with the colour you'd like and I'll switch the return to an exchange, with free shipping both ways."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "I just placed order {order} and realised it's going to my old address.",
+            "Can I change the delivery address on {order}?",
+            "I moved last month and forgot to update my address before ordering.",
+        ],
+        "details": [
+            "The new address is already saved in my profile.",
+            "It only went through about ten minutes ago.",
+            "It's the {product}, so it's too big to redirect easily.",
+        ],
+        "asks": ["Is it too late?", "Can you update it?", "Please help!"],
+        "acks": [
+            "Good news — {order} hasn't left the warehouse yet.",
+            "You caught it in time; {order} is still being packed.",
+            "Thanks for flagging it quickly.",
+        ],
+        "steps": [
+            "I've switched the delivery to the new address saved on your profile, and the confirmation is on its way.",
+            "Reply with the new address and I'll update {order} before the {carrier} pickup this afternoon.",
+            "I've put the parcel on hold; once you confirm the new address it ships the same day.",
+        ],
+        "extras": ["Delivery timing stays the same.", ""],
+        "followups": [
+            ("Will this delay the delivery?",
+             "No — it still ships today and should arrive in {days} working days, just at the new address."),
+            ("Should I also update my address for future orders?",
+             "It's worth doing: go to Account, then Addresses, and set the new one as default so it's picked automatically."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "Please cancel order {order}, I ordered by mistake.",
+            "I'd like to cancel my order for the {product}.",
+            "Can you cancel {order}? I found I already have one.",
+        ],
+        "details": [
+            "I placed it about an hour ago.",
+            "My partner ordered the same thing.",
+            "Nothing has shipped yet as far as I can tell.",
+        ],
+        "asks": ["Thanks.", "Will I get my money back?", "Is that possible?"],
+        "acks": [
+            "Done — {order} is cancelled before it reached the packing line.",
+            "I've cancelled {order} for you.",
+            "No problem, the {product} order is now cancelled.",
+        ],
+        "steps": [
+            "The payment of {amount} was only authorised, so it will drop off your statement within {days} days.",
+            "Your refund of {amount} is on its way and should appear within {days} business days.",
+            "You'll get a cancellation confirmation shortly, and the {amount} hold on your card will be released.",
+        ],
+        "extras": ["", "If you change your mind later, your basket is saved."],
+        "followups": [
+            ("Can I use the money as store credit instead?",
+             "Yes. Reply with a yes and I'll convert the refund into store credit that never expires."),
+            ("Do I need to do anything else?",
+             "Nothing at all. The cancellation is final, and no parcel will be sent."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "The discount code {code} isn't working at checkout.",
+            "I tried {code} on the {product} and it says the code is invalid.",
+            "Your newsletter gave me {code} but checkout rejects it.",
+        ],
+        "details": [
+            "The email says it's valid until the end of {month}.",
+            "I've tried on my phone and laptop.",
+            "My basket is over the minimum spend.",
+        ],
+        "asks": ["Can you help?", "Is the code still valid?", "Can you apply it manually?"],
+        "acks": [
+            "{code} should have worked, and I can see it was wrongly limited to sale items.",
+            "You're right, {code} is valid; a glitch blocked it on some products.",
+            "I've checked {code} and the error was on our side.",
+        ],
+        "steps": [
+            "I've applied the discount to {order} manually and refunded the difference of {amount}.",
+            "The code is fixed now, so please try again and it'll go through.",
+            "Place your order as normal, then reply with the order number and I'll refund the discount straight away.",
+        ],
+        "extras": ["", "I've extended the code's expiry on your account by two weeks too."],
+        "followups": [
+            ("Can I use the code again on another order?",
+             "{code} is single-use, but I've added a fresh 10% code to your account for next time."),
+            ("Thanks! When will the difference show up?",
+             "It's already sent, so it should appear within {days} business days depending on your bank."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "My {product} stopped working after only four months.",
+            "The {product} has developed a fault and won't turn on anymore.",
+            "I've had the {product} since {month} and it's already falling apart.",
+        ],
+        "details": [
+            "I've followed the care instructions.",
+            "It's used normally, nothing heavy.",
+            "The order number was {order}, if that helps.",
+        ],
+        "asks": ["Is this covered by warranty?", "Can it be repaired?", "What can you do?"],
+        "acks": [
+            "That's well within the two-year warranty, so you're fully covered.",
+            "The {product} should last far longer than that.",
+            "I've logged a warranty claim on {order}.",
+        ],
+        "steps": [
+            "I've sent a replacement today, and it should reach you in {days} working days.",
+            "Please send a short video of the fault by replying here, and I'll approve a replacement the same day.",
+            "A courier will collect the faulty one on {weekday}, and the new one goes out as soon as it's scanned.",
+        ],
+        "extras": ["", "No need to find the original packaging."],
+        "followups": [
+            ("Does the warranty restart with the replacement?",
+             "Yes, the replacement comes with a fresh two-year warranty from the day it's delivered."),
+            ("Can I get a refund instead of a replacement?",
+             "Of course. Just say the word and I'll refund {amount} once the courier collects the faulty one."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "Tracking for {order} hasn't updated in {days} days.",
+            "The {carrier} tracking link for my parcel just says 'label created'.",
+            "Is my order actually shipped? Tracking shows nothing since {weekday}.",
+        ],
+        "details": [
+            "I need it for a trip on the weekend.",
+            "Other orders from you usually move much faster.",
+            "I don't want it sitting at a depot somewhere.",
+        ],
+        "asks": ["Can you check?", "Is something wrong?", "Should I be worried?"],
+        "acks": [
+            "{carrier} collected {order} but skipped a scan, so the link looks frozen.",
+            "I checked with {carrier}; your parcel is moving, the updates just lagged.",
+            "The tracking stalled because {carrier} had a scanner outage at the hub.",
+        ],
+        "steps": [
+            "They've confirmed it's out for delivery on {weekday}.",
+            "I've asked {carrier} to confirm its location today and I'll message you the moment they reply.",
+            "If it isn't with you by {weekday}, I'll send a replacement by express at no cost.",
+        ],
+        "extras": ["", "You can also ask {carrier} to hold it at a pickup point from their tracking page."],
+        "followups": [
+            ("Can I pick it up from the depot instead?",
+             "Yes. Choose 'collect from depot' on the {carrier} tracking page, and bring a photo ID when you go."),
+            ("And if it arrives late for my trip?",
+             "Reply here and I'll refund the shipping and arrange whatever works best, including a return at our cost."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "The {product} in {color} is sold out. Will it come back?",
+            "Any idea when the {product} will be restocked?",
+            "I've been waiting for the {product} to be back in stock since {month}.",
+        ],
+        "details": [
+            "I'd really like the {color} one, not another colour.",
+            "I want to order {count} as gifts.",
+            "",
+        ],
+        "asks": ["Can I pre-order?", "Can you let me know?", "Is there a waitlist?"],
+        "acks": [
+            "The {product} in {color} is due back in stock within {days} weeks.",
+            "Our next batch of the {product} is already on its way from the maker.",
+            "Good news: a restock of the {product} is scheduled.",
+        ],
+        "steps": [
+            "Tap 'Notify me' on the product page and you'll get a message the day it's live.",
+            "I've added you to the waitlist, and you'll get first access for 48 hours when it lands.",
+            "I've reserved {count} for you from the incoming batch, with no payment until they ship.",
+        ],
+        "extras": ["", "Sizes and colours usually sell out within a week, so the waitlist is worth it."],
+        "followups": [
+            ("Will the price stay the same?",
+             "Yes, the price won't change for the restock, and your reservation locks it in."),
+            ("Can I get a different colour meanwhile?",
+             "Of course. Every other colour is in stock and ships within one working day."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "I need a VAT invoice for order {order} for my company.",
+            "Could you send me an invoice with our company name for {order}?",
+            "Our accounts team needs a proper invoice, not just the receipt.",
+        ],
+        "details": [
+            "It's for the {product} we bought for the office.",
+            "We also need the VAT number shown.",
+            "",
+        ],
+        "asks": ["Thanks.", "Is that possible?", "How can I get it?"],
+        "acks": [
+            "Happy to help with a company invoice for {order}.",
+            "Of course — invoices for business orders are quick to set up.",
+            "No problem at all.",
+        ],
+        "steps": [
+            "Go to Orders, open {order}, and choose Download invoice; you can add the company name and VAT number there.",
+            "Reply with your company name and VAT number, and I'll send a PDF invoice within the hour.",
+            "I've generated a VAT invoice and attached it to this conversation as a PDF.",
+        ],
+        "extras": ["", "Future orders can include the details automatically if you add them under Account."],
+        "followups": [
+            ("Can the invoice show our purchase order number too?",
+             "Yes. Send me the purchase order reference and I'll reissue the invoice with it printed under the company details."),
+            ("Do you accept bank transfer for business orders?",
+             "We do, for orders over {amount}. Choose 'Pay by invoice' at checkout and the payment terms are 30 days."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "I can't log in to Fernway Planner anymore.",
+            "The password reset link never arrives.",
+            "The app keeps saying my password is wrong even after I reset it.",
+            "I'm locked out of my Planner account on my {device}.",
+        ],
+        "details": [
+            "I've checked spam and promotions.",
+            "It worked fine yesterday.",
+            "I have a deadline today and all my tasks are in there.",
+        ],
+        "asks": ["Please help me get back in.", "What can I do?", "Can you unlock it?"],
+        "acks": [
+            "Your account was locked after several failed attempts, which is a safety feature.",
+            "I can see the reset messages bounced because of a temporary mail delay on our side.",
+            "Your account is safe; the login just got stuck after the last password change.",
+        ],
+        "steps": [
+            "I've unlocked it, so please request a fresh reset link from the login page; it's valid for 30 minutes.",
+            "I've resent the reset link just now, and it should arrive within five minutes.",
+            "Sign out on all devices, update the app to version {version}, then log in with your new password.",
+        ],
+        "extras": ["", "Your projects and tasks are all intact."],
+        "followups": [
+            ("Got in, thanks! How do I stop this happening again?",
+             "Turn on two-step sign-in under Settings, then Security. It protects the account and makes resets quicker."),
+            ("Will I lose the tasks I added offline?",
+             "No. Offline changes sync the moment you're signed in again, so everything you added will appear."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "The Planner app crashes every time I open {feature}.",
+            "Since updating to {version} the app closes straight after the splash screen.",
+            "The app freezes and crashes on my {device} whenever I add a task.",
+        ],
+        "details": [
+            "I've restarted my {device} twice.",
+            "Reinstalling didn't help.",
+            "It happens on Wi-Fi and mobile data.",
+        ],
+        "asks": ["Is there a fix?", "Are you aware of this?", "What should I try?"],
+        "acks": [
+            "You've hit a known bug in version {version} that affects {feature} on some devices.",
+            "Thanks for the clear description — our engineers confirmed the crash this morning.",
+            "That crash is on us and it's already being fixed.",
+        ],
+        "steps": [
+            "A fix ships in the next update on {weekday}; meanwhile the web app works normally with the same account.",
+            "Please update to the hotfix released today, then restart the app once.",
+            "Go to Settings, then Storage, tap Clear cache, and reopen the app; that avoids the crash until the update.",
+        ],
+        "extras": ["", "Your data is stored safely in the cloud, so nothing is lost."],
+        "followups": [
+            ("The cache trick worked. Do I need to keep doing it?",
+             "Only until the update lands on {weekday}. After that the crash is fixed for good."),
+            ("Is my data safe while the app is crashing?",
+             "Yes, everything syncs to our servers as you go, so the crash can't delete tasks or projects."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "My Google calendar stopped syncing with Planner.",
+            "{feature} hasn't updated since {weekday}.",
+            "Tasks I create on my {device} don't show up on the web.",
+        ],
+        "details": [
+            "I haven't changed any settings.",
+            "My whole team relies on this.",
+            "I noticed when I missed a meeting.",
+        ],
+        "asks": ["Can you fix it?", "Is something down?", "What should I do?"],
+        "acks": [
+            "A sync service hiccup on {weekday} paused updates for some accounts, including yours.",
+            "The connection token for your calendar expired, which stops sync quietly.",
+            "I can see sync errors on your account since {weekday}.",
+        ],
+        "steps": [
+            "Open Settings, then Integrations, disconnect the calendar and reconnect it; sync resumes within a minute.",
+            "I've restarted the sync for your account, so changes should catch up within 15 minutes.",
+            "Pull down to refresh on your {device}; if nothing changes, sign out and in once.",
+        ],
+        "extras": ["", "We're adding an alert so you'll know if sync ever stops again."],
+        "followups": [
+            ("Will the missed events come back?",
+             "Yes — once sync reconnects it fetches everything from the last 30 days, missed events included."),
+            ("Do my teammates need to reconnect too?",
+             "Only if they see the same problem. Their tokens are separate, so most won't need to do anything."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "{feature} gives me an error when I try to download my data.",
+            "Exporting my projects to CSV just spins forever.",
+            "The export file is empty when I open it.",
+        ],
+        "details": [
+            "I need this for a report due {weekday}.",
+            "The project has about two thousand tasks.",
+            "Smaller projects seem to work.",
+        ],
+        "asks": ["Any workaround?", "Can you export it for me?", "Is this a bug?"],
+        "acks": [
+            "Large exports are timing out this week, and yours hit that limit.",
+            "This is a bug in the export job, and I'm sorry it's come at a busy time.",
+            "I reproduced the empty file on my side, so it's definitely not you.",
+        ],
+        "steps": [
+            "I've run the export manually and you'll find the file in your inbox within 30 minutes.",
+            "Export one project at a time from the project menu; that stays under the limit and works now.",
+            "Filter the view by date, export each quarter separately, and combine them in your spreadsheet.",
+        ],
+        "extras": ["", "A permanent fix is scheduled for the next release."],
+        "followups": [
+            ("Can the export include completed tasks?",
+             "Yes. Tick 'Include completed' in the export dialog, and they'll appear with their completion dates."),
+            ("Is there a way to schedule this every week?",
+             "Weekly exports are on the {plan} plan. Open Reports, choose Schedule, and pick the day."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "How do I cancel my {plan} subscription?",
+            "I want to stop my Planner subscription at the end of this month.",
+            "Please cancel my {plan} plan — we're switching tools.",
+        ],
+        "details": [
+            "I don't want to be charged again.",
+            "I still need access until the renewal date.",
+            "",
+        ],
+        "asks": ["Thanks.", "Can you confirm?", "What happens to my data?"],
+        "acks": [
+            "I'm sorry to see you go, but happy to help.",
+            "No problem — cancelling takes less than a minute.",
+            "Thanks for letting us know, and thanks for being with us.",
+        ],
+        "steps": [
+            "Go to Settings, then Billing, and choose Cancel plan; you'll keep {plan} features until the renewal date.",
+            "I've cancelled the renewal, so you won't be charged again and access continues until the end of {month}.",
+            "I've switched you to the free plan from your next renewal, so your projects stay put.",
+        ],
+        "extras": ["", "You can export everything from Settings, then Data, at any time."],
+        "followups": [
+            ("Will my projects be deleted?",
+             "No. They stay on the free plan, read-only above its limits, until you choose to delete the account."),
+            ("Can I come back later with the same data?",
+             "Yes. Upgrade again any time and everything is exactly where you left it."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "We're growing and need to move from {plan} to a bigger plan.",
+            "What's the difference between the {plan} and Business plans?",
+            "I want to upgrade mid-cycle. How does billing work?",
+        ],
+        "details": [
+            "We're about twelve people now.",
+            "We mainly need {feature}.",
+            "",
+        ],
+        "asks": ["Can you help?", "Will I be charged twice?", "What do you recommend?"],
+        "acks": [
+            "Great to hear the team is growing!",
+            "Happy to help you pick the right plan.",
+            "Upgrading is simple and fair on billing.",
+        ],
+        "steps": [
+            "Open Settings, then Billing, and pick the new plan; we charge only the prorated difference today.",
+            "For a team your size, Business fits best because it adds {feature} and admin controls.",
+            "I've applied a 14-day trial of the higher plan so you can test it before paying anything.",
+        ],
+        "extras": ["", "Your current credit carries over automatically."],
+        "followups": [
+            ("Can we pay yearly instead?",
+             "Yes — switch to annual billing on the same page and you'll save two months' worth."),
+            ("Is there a discount for nonprofits?",
+             "There is: 50% off any plan. Reply with a link to your registration and I'll apply it."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "I cancelled my plan in {month} but you charged me again.",
+            "Why was I billed {amount} after cancelling?",
+            "I got a renewal charge even though I cancelled weeks ago.",
+        ],
+        "details": [
+            "I have the cancellation confirmation.",
+            "I haven't logged in since.",
+            "",
+        ],
+        "asks": ["I want a refund.", "Please reverse it.", "Can you explain?"],
+        "acks": [
+            "Your cancellation in {month} didn't save properly, so you were billed by mistake.",
+            "I can see your cancellation request, and you shouldn't have been charged.",
+            "That renewal of {amount} should never have gone through.",
+        ],
+        "steps": [
+            "I've refunded the full {amount} and confirmed the cancellation, so no further charges will happen.",
+            "The charge is reversed today and should reach you within {days} business days.",
+            "I've refunded {amount} and closed the subscription; you'll get a confirmation message shortly.",
+        ],
+        "extras": ["", "We've fixed the bug that caused this for other customers too."],
+        "followups": [
+            ("Can you confirm nothing else is scheduled?",
+             "Confirmed: there are no active subscriptions or scheduled charges on your account now."),
+            ("Will my account be deleted?",
+             "Not unless you ask. It's on the free plan now, and you can delete it under Settings whenever you like."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "How do I add {count} teammates to our workspace?",
+            "I need to invite my colleagues to our Planner project.",
+            "Can I give a freelancer access to just one project?",
+        ],
+        "details": [
+            "We're on the {plan} plan.",
+            "They shouldn't see our finance board.",
+            "",
+        ],
+        "asks": ["Thanks!", "Does it cost extra?", "What's the best way?"],
+        "acks": [
+            "Happy to help you bring the team in.",
+            "Good news — inviting people is quick.",
+            "That's easy to set up.",
+        ],
+        "steps": [
+            "Open the workspace menu, choose Members, then Invite, and enter their details; each invite is valid for seven days.",
+            "Use Share on the project itself and pick 'Guest'; guests see only that project and are free on {plan}.",
+            "Go to Settings, then Members, add the seats, and each person gets an invite link straight away.",
+        ],
+        "extras": ["", "You can change anyone's role later from the same screen."],
+        "followups": [
+            ("Can I remove someone later?",
+             "Yes. Open Members, choose the person, and pick Remove; their tasks stay in the project."),
+            ("Do guests count towards our seat limit?",
+             "No, guests are free and don't use a seat, but they only see the projects you share."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "After the update, {count} of my projects disappeared.",
+            "All the tasks in my main board are gone.",
+            "I opened the app today and my list is empty.",
+        ],
+        "details": [
+            "I didn't delete anything.",
+            "I'm panicking a bit, there's months of work in there.",
+            "My colleague can still see them.",
+        ],
+        "asks": ["Please tell me they're not lost.", "Can you restore them?", "What happened?"],
+        "acks": [
+            "Your projects are safe — a display bug in version {version} hid them from the sidebar.",
+            "I checked our backups and every task is still there.",
+            "Nothing was deleted; the update reset your filter.",
+        ],
+        "steps": [
+            "Tap the filter icon at the top of the list and choose Show all; your projects will reappear.",
+            "I've restored them from last night's backup, so they should show after a refresh.",
+            "Update to the hotfix released this afternoon and your projects will come straight back.",
+        ],
+        "extras": ["", "I've added an extra backup point to your account just in case."],
+        "followups": [
+            ("They're back! How often do you back up?",
+             "Every hour, and we keep 30 days of history, so you can always ask us to roll back a project."),
+            ("Can I make my own backup?",
+             "Yes. Open Settings, then Data, and choose Export all; it gives you a full copy."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "Is there a way to make tasks repeat every second {weekday}?",
+            "How do I set up {feature}?",
+            "Can I see all my team's deadlines in one place?",
+        ],
+        "details": [
+            "I couldn't find it in the help centre.",
+            "I'm new to Planner.",
+            "",
+        ],
+        "asks": ["Thanks!", "Any tips?", "Where do I find it?"],
+        "acks": [
+            "Great question — that's one of my favourite features.",
+            "Yes, you can do that in a couple of taps.",
+            "Welcome to Planner!",
+        ],
+        "steps": [
+            "Open the task, tap Repeat, choose Custom, and set it to every two weeks on {weekday}.",
+            "Open the project menu and choose {feature}; you can pin it to the sidebar from there.",
+            "Use the Timeline view and filter by assignee to see every deadline at once.",
+        ],
+        "extras": ["", "Our two-minute video guide in Help, then Getting started, covers it too."],
+        "followups": [
+            ("Can I do the same on mobile?",
+             "Yes, the same option is in the task menu on your {device}, under Repeat."),
+            ("Can I share that view with my manager?",
+             "Absolutely. Tap Share on the view and they'll get a read-only link that updates live."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "Planner has become really slow this week.",
+            "It takes ages for {feature} to load.",
+            "The web app lags every time I drag a task.",
+        ],
+        "details": [
+            "My internet is fine, everything else is fast.",
+            "It's worse in the morning.",
+            "We have a big board with lots of cards.",
+        ],
+        "asks": ["Is it just me?", "Can you look into it?", "Anything I can do?"],
+        "acks": [
+            "It's not just you — we had a slowdown on one server group this week.",
+            "Large boards slowed down after the last update, and we've tracked down why.",
+            "Thanks for reporting it; our logs show slow load times on your workspace.",
+        ],
+        "steps": [
+            "We rolled out a fix this morning, so a hard refresh should make it snappy again.",
+            "Archive completed cards from the board menu; boards under a thousand cards load much faster.",
+            "Clear your browser cache and reload; if it's still slow, reply and I'll move your workspace to a faster server.",
+        ],
+        "extras": ["", "We're monitoring it closely all week."],
+        "followups": [
+            ("Better now, thanks. Will archived cards still be searchable?",
+             "Yes. Archived cards show up in search and you can restore any of them in one click."),
+            ("Still slow for me. What next?",
+             "Thanks for checking. I've moved your workspace to a less busy server; give it ten minutes and try again."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "Please delete my Fernway account and all my data.",
+            "I'd like to close my account permanently.",
+            "How do I remove my account and order history?",
+        ],
+        "details": [
+            "I won't be using it anymore.",
+            "I have no open orders.",
+            "",
+        ],
+        "asks": ["Thanks.", "Can you confirm once done?", "How long does it take?"],
+        "acks": [
+            "Of course, and thanks for being a customer.",
+            "I can take care of that for you.",
+            "No problem at all.",
+        ],
+        "steps": [
+            "Go to Account, then Privacy, and choose Delete account; everything is removed within 30 days.",
+            "I've started the deletion, and you'll get a final confirmation once it's complete in 30 days.",
+            "Reply 'confirm' to this message and I'll delete the account and all order history right away.",
+        ],
+        "extras": ["", "We keep invoices only as long as tax law requires, and nothing else."],
+        "followups": [
+            ("Can I undo it if I change my mind?",
+             "Within the first 30 days, yes — just reply here. After that the data is gone for good."),
+            ("Will I still get marketing messages?",
+             "No, you're unsubscribed from everything the moment the deletion starts."),
+        ],
+    },
+    {
+        "wrong": True,
+        "problems": [
+            "I'm getting a notification for every single comment and it's driving me mad.",
+            "I turned off reminders but they keep coming.",
+            "Planner sends me the same alert {count} times.",
+        ],
+        "details": [
+            "It's on my {device}.",
+            "I've checked the app settings twice.",
+            "It started after the last update.",
+        ],
+        "asks": ["How do I stop it?", "Is this a bug?", "Please help."],
+        "acks": [
+            "The duplicate alerts come from a bug in version {version}, and I'm sorry for the noise.",
+            "Notification settings didn't carry over in the last update for some users.",
+            "You're right, those alerts shouldn't be coming through.",
+        ],
+        "steps": [
+            "Open Settings, then Notifications, and choose 'Only mentions'; that cuts out comment alerts.",
+            "Update to {version} from the app store today; the duplicates are fixed there.",
+            "I've reset your notification settings from our side, so please restart the app to pick them up.",
+        ],
+        "extras": ["", "You can also set quiet hours on the same screen."],
+        "followups": [
+            ("Can I get a daily summary instead?",
+             "Yes. In Notifications, switch on Daily digest, and you'll get one summary each morning."),
+            ("Does this apply on the web too?",
+             "Your notification settings are shared, so the change applies on the web and every device."),
+        ],
+    },
+    {
+        "wrong": False,
+        "problems": [
+            "I lost my phone and can't get the two-step sign-in code.",
+            "My authenticator app was on my old {device}.",
+            "I switched phones and the login codes don't work now.",
+        ],
+        "details": [
+            "I still know my password.",
+            "I didn't save the backup codes.",
+            "",
+        ],
+        "asks": ["How do I get back in?", "Can you reset it?", "What are my options?"],
+        "acks": [
+            "That happens more than you'd think, and we can sort it safely.",
+            "No problem — there's a secure way to reset two-step sign-in.",
+            "Thanks for letting us know.",
+        ],
+        "steps": [
+            "Reply with your order history's most recent order number so I can verify you, then I'll reset it.",
+            "On the login page choose 'Can't use my code' and follow the identity check; it takes about ten minutes.",
+            "I've sent a one-time recovery link; once you're in, set up the authenticator on your new {device}.",
+        ],
+        "extras": ["", "Save your new backup codes somewhere safe this time."],
+        "followups": [
+            ("Where should I keep the backup codes?",
+             "A password manager is ideal, or printed and kept somewhere safe at home."),
+            ("Will my old phone still be able to log in?",
+             "No. Resetting two-step sign-in signs out every device, so the old phone loses access."),
+        ],
+    },
+]
+
+
+def _support_reply(rng: random.Random, sc: dict[str, Any], slots: Slots, short: bool) -> str:
+    apology = pick(rng, APOLOGIES, slots) if sc["wrong"] else ""
+    body = [pick(rng, sc["acks"], slots), pick(rng, sc["steps"], slots)]
+    if not short:
+        body.append(pick(rng, sc["extras"], slots))
+    closer = pick(rng, REPLY_CLOSERS, slots) if not short or rng.random() < 0.5 else ""
+    opener = pick(rng, REPLY_OPENERS, slots)
+    return f"{opener}\n\n{join_sentences(apology, *body, closer)}\n\n{SIGN_OFF}"
+
+
+def make_support(rng: random.Random, index: int) -> dict[str, Any] | None:
+    sc = rng.choice(SCENARIOS)
+    slots = Slots(rng, SUPPORT_SLOTS)
+    multi = index % 6 == 0  # about 16% multi-turn
+    problem = pick(rng, sc["problems"], slots)
+    detail = maybe(rng, 0.7 if not multi else 0.4, sc["details"], slots)
+    ask = maybe(rng, 0.7, sc["asks"], slots)
+    opener = pick(rng, USER_OPENERS, slots)
+    user = join_sentences(
+        problem, detail, ask, maybe(rng, 0.6 if not multi else 0.3, USER_CLOSERS, slots)
+    )
+    if opener:
+        user = f"{opener}\n{user}"
+    reply = _support_reply(rng, sc, slots, short=multi)
+    messages = [msg("system", SUPPORT_SYSTEM), msg("user", user), msg("assistant", reply)]
+    replies = [reply]
+    if multi:
+        question, answer = rng.choice(sc["followups"])
+        second = join_sentences(
+            pick(rng, FOLLOWUP_OPENERS, slots), fill(answer, slots),
+            maybe(rng, 0.8, FOLLOWUP_EXTRAS, slots), maybe(rng, 0.5, REPLY_CLOSERS, slots),
+        )
+        second = f"{second}\n\n{SIGN_OFF}"
+        messages += [msg("user", fill(question, slots)), msg("assistant", second)]
+        replies.append(second)
+    if any(not 40 <= words(r) <= 120 for r in replies):
+        return None
+    if sum(len(m["content"]) for m in messages) > 1000:
+        return None
+    return {"messages": messages}
