@@ -58,13 +58,16 @@ def unknown_keys(
     *,
     extra_fields: Iterable[str] = (),
     version: str | None = None,
+    fields: dict[str, dict] | None = None,
 ) -> list[tuple[str, str | None]]:
     """Key paths Axolotl does not know (it drops them silently), each with a suggestion.
 
     Nested models are checked too: ``datasets[0].field_mesages`` -> ``field_messages``.
-    ``extra_fields`` names top-level keys added by plugins.
+    ``extra_fields`` names top-level keys added by plugins; ``fields`` replaces the shipped
+    snapshot (e.g. with :func:`fields_of` of the live model).
     """
-    return _unknown(cfg, load_fields(version), "", set(extra_fields))
+    known = fields if fields is not None else load_fields(version)
+    return _unknown(cfg, known, "", set(extra_fields))
 
 
 def bad_values(cfg: Mapping[str, Any], *, version: str | None = None) -> list[tuple[str, str]]:

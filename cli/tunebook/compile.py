@@ -46,6 +46,11 @@ KEY_ORDER = (
 )
 
 
+def preset_origin(doc: PresetDoc, layer: str, *key_path: str | int) -> Origin:
+    """The file and line in a preset (or the preset it extends) that set ``key_path``."""
+    return Origin(layer, str(doc.file_of(*key_path)), doc.line_of(*key_path))
+
+
 @dataclass
 class Layered:
     """An Axolotl config under construction: values plus the origin of each key."""
@@ -65,10 +70,10 @@ class Layered:
         """Layer a preset's `axolotl:` section, each key with its file and line."""
         section = doc.data.get("axolotl") or {}
         if not isinstance(section, dict):
-            raise UserError("`axolotl:` must be a mapping", file=doc.path,
+            raise UserError("`axolotl:` must be a mapping", file=doc.file_of("axolotl"),
                             line=doc.line_of("axolotl"), field="axolotl")
         for key, value in section.items():
-            self.set(str(key), value, Origin(layer, str(doc.path), doc.line_of("axolotl", key)))
+            self.set(str(key), value, preset_origin(doc, layer, "axolotl", key))
 
     def ordered(self) -> dict[str, Any]:
         first = {k: self.values[k] for k in KEY_ORDER if k in self.values}
@@ -161,12 +166,12 @@ def _apply_training(cfg: Layered, knobs: dict[str, Knob]) -> None:
 def _apply_base_model(cfg: Layered, resolved: Resolved, base_model_dir: Path | None) -> None:
     model = resolved.model
     if model.data.get("builder") == "tinymodel":
-        origin = Origin("model", str(model.path), model.line_of("builder"))
+        origin = preset_origin(model, "model", "builder")
         shown = str(base_model_dir) if base_model_dir else "<tiny model built from the dataset>"
         cfg.set("base_model", shown, origin)
     elif "base_model" not in cfg.values and model.data.get("hf_id"):
         cfg.set("base_model", model.data["hf_id"],
-                Origin("model", str(model.path), model.line_of("hf_id")))
+                preset_origin(model, "model", "hf_id"))
 
 
 def _apply_target_modules(cfg: Layered, resolved: Resolved) -> None:
@@ -174,7 +179,7 @@ def _apply_target_modules(cfg: Layered, resolved: Resolved) -> None:
     modules = model.data.get("lora_target_modules")
     if modules and "lora_target_modules" not in cfg.values:
         cfg.set("lora_target_modules", list(modules),
-                Origin("model", str(model.path), model.line_of("lora_target_modules")))
+                preset_origin(model, "model", "lora_target_modules"))
 
 
 def _scale_learning_rate(cfg: Layered, method: PresetDoc) -> None:
@@ -182,7 +187,7 @@ def _scale_learning_rate(cfg: Layered, method: PresetDoc) -> None:
     origin = cfg.origins.get("learning_rate")
     if scale and "learning_rate" in cfg.values and origin and origin.layer == "task":
         cfg.set("learning_rate", float(cfg.values["learning_rate"]) * float(scale),
-                Origin("method", str(method.path), method.line_of("lr_scale")))
+                preset_origin(method, "method", "lr_scale"))
 
 
 def dataset_entry(fmt: str, path: Path, fields: dict[str, str]) -> dict[str, Any]:

@@ -1,41 +1,71 @@
-"""Presets: where they are found (the search path), how they are loaded (with line numbers
-for provenance), and their identity (content hash) for lockfiles."""
+"""Presets: where they are found (the search path), how they are loaded (`extends`, line
+numbers for provenance) and their identity (content hashes) for lockfiles.
+
+Search path, highest priority first:
+1. ``presets/`` beside the recipe,
+2. each directory in ``TUNEBOOK_PRESET_PATH`` (e.g. a team's git checkout),
+3. installed preset packs (entry point group ``tunebook.presets``),
+4. the built-in presets.
+The first file found wins; ``namespace/name`` picks one root explicitly
+(``acme/llama-3.1-8b``); ``tunebook presets where`` shows what is shadowed."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from tunebook.errors import UserError, did_you_mean
-from tunebook.yamlio import Tracked, load_tracked
+from tunebook.layering import Where, lookup, merge_documents
+from tunebook.yamlio import KeyPath, Tracked, load_tracked
 
 PRESET_KINDS = ("models", "tasks", "methods", "hardware", "deepspeed")
 PRESET_SUFFIXES = (".yaml", ".yml", ".json")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ENTRY_POINT_GROUP = "tunebook.presets"
+BUILTIN = "builtin"
 
 
 @dataclass(frozen=True)
+class PresetRoot:
+    """One folder on the search path, with the namespace that names it."""
+
+    namespace: str
+    path: Path
+    source: str  # recipe, env, pack, builtin
+
+
+@dataclass
 class PresetDoc:
-    """One preset file: its kind, name, parsed data with key lines, and content hash."""
+    """A preset with its `extends` chain merged: data, the file and line of every key,
+    and the files (with sha256) it was made from, this one first."""
 
     kind: str
     name: str
     path: Path
-    tracked: Tracked
-    sha256: str
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.tracked.data
+    data: dict[str, Any]
+    where: dict[KeyPath, Where] = field(default_factory=dict)
+    sha256: str = ""
+    namespace: str = BUILTIN
+    chain: list[tuple[Path, str]] = field(default_factory=list)
 
     def line_of(self, *key_path: str | int) -> int | None:
-        return self.tracked.line_of(*key_path)
+        found = lookup(self.where, key_path)
+        return found[1] if found else None
+
+    def file_of(self, *key_path: str | int) -> Path:
+        found = lookup(self.where, key_path)
+        return found[0] if found else self.path
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
 
 def builtin_presets_root() -> Path:
@@ -47,20 +77,48 @@ def builtin_presets_root() -> Path:
     raise UserError("cannot find the built-in presets folder", hint="reinstall tunebook")
 
 
-def search_path(recipe_dir: Path | None = None) -> list[Path]:
-    """Preset roots, highest priority first: ``<recipe dir>/presets``, each directory in
-    ``TUNEBOOK_PRESET_PATH``, the built-in presets."""
-    roots: list[Path] = []
+def search_path(recipe_dir: Path | None = None) -> list[PresetRoot]:
+    """The preset roots, highest priority first (see the module docstring)."""
+    roots: list[PresetRoot] = []
     if recipe_dir is not None:
-        roots.append(recipe_dir / "presets")
+        roots.append(PresetRoot("local", recipe_dir / "presets", "recipe"))
     extra = os.environ.get("TUNEBOOK_PRESET_PATH", "")
-    roots += [Path(p).expanduser() for p in extra.split(os.pathsep) if p]
-    roots.append(builtin_presets_root())
-    unique: list[Path] = []
+    for item in (p for p in extra.split(os.pathsep) if p):
+        path = Path(item).expanduser()
+        roots.append(PresetRoot(path.resolve().name, path, "env"))
+    roots += [PresetRoot(name, path, "pack") for name, path in _installed_packs()]
+    roots.append(PresetRoot(BUILTIN, builtin_presets_root(), "builtin"))
+    unique: list[PresetRoot] = []
     for root in roots:
-        if root.is_dir() and all(root.resolve() != u.resolve() for u in unique):
+        if root.path.is_dir() and all(root.path.resolve() != u.path.resolve() for u in unique):
             unique.append(root)
     return unique
+
+
+@lru_cache(maxsize=1)
+def _installed_packs() -> tuple[tuple[str, Path], ...]:
+    """(namespace, presets folder) of each installed pack. An entry point names a callable
+    returning the folder, or a module whose folder holds ``presets/``."""
+    from importlib.metadata import entry_points
+
+    packs = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            target = ep.load()
+        except Exception as exc:  # a broken pack must not break tunebook
+            raise UserError(f"preset pack '{ep.name}' failed to load: {exc}",
+                            hint=f"reinstall it or `pip uninstall` the package of {ep.value}"
+                            ) from None
+        folder = target() if callable(target) else Path(target.__file__).parent / "presets"
+        packs.append((ep.name, Path(folder)))
+    return tuple(sorted(packs))
+
+
+def _split_name(name: str) -> tuple[str | None, str]:
+    if isinstance(name, str) and name.count("/") == 1:
+        namespace, _, short = name.partition("/")
+        return namespace, short
+    return None, name
 
 
 def list_presets(kind: str, recipe_dir: Path | None = None) -> list[str]:
@@ -68,51 +126,122 @@ def list_presets(kind: str, recipe_dir: Path | None = None) -> list[str]:
     _check_kind(kind)
     names: set[str] = set()
     for root in search_path(recipe_dir):
-        folder = root / kind
+        folder = root.path / kind
         if folder.is_dir():
             names.update(p.stem for p in folder.iterdir() if p.suffix in PRESET_SUFFIXES)
     return sorted(names)
 
 
-def preset_candidates(kind: str, name: str, recipe_dir: Path | None = None) -> list[Path]:
-    """Every file that defines preset ``name``, highest priority first (shadowing)."""
+def preset_candidates(
+    kind: str, name: str, recipe_dir: Path | None = None
+) -> list[tuple[PresetRoot, Path]]:
+    """Every (root, file) defining preset ``name``, highest priority first."""
     _check_kind(kind)
-    _check_name(kind, name)
-    found: list[Path] = []
+    namespace, short = _split_name(name)
+    _check_name(kind, short)
+    if namespace is not None and not NAME_RE.match(namespace):
+        raise UserError(f"'{name}' is not a valid {_singular(kind)} preset name",
+                        hint="use NAME or NAMESPACE/NAME")
+    found = []
     for root in search_path(recipe_dir):
+        if namespace is not None and root.namespace != namespace:
+            continue
         for suffix in PRESET_SUFFIXES:
-            path = root / kind / f"{name}{suffix}"
+            path = root.path / kind / f"{short}{suffix}"
             if path.is_file():
-                found.append(path)
+                found.append((root, path))
     return found
 
 
 def preset_path(kind: str, name: str, recipe_dir: Path | None = None) -> Path:
     """The file of preset ``name`` of ``kind``; a UserError with did-you-mean when unknown."""
+    return _find(kind, name, recipe_dir)[1]
+
+
+def _find(kind: str, name: str, recipe_dir: Path | None) -> tuple[PresetRoot, Path]:
     found = preset_candidates(kind, name, recipe_dir)
     if found:
         return found[0]
-    hint = did_you_mean(name, list_presets(kind, recipe_dir)) or (
-        f"run `tunebook presets list {kind}`"
-    )
+    namespace, short = _split_name(name)
+    if namespace is not None:
+        spaces = sorted({r.namespace for r in search_path(recipe_dir)})
+        if namespace not in spaces:
+            raise UserError(f"no preset namespace '{namespace}'",
+                            hint=f"known namespaces: {', '.join(spaces)}")
+    hint = did_you_mean(short, list_presets(kind, recipe_dir)) or (
+        f"run `tunebook presets list {kind}`")
     raise UserError(f"unknown {_singular(kind)} preset '{name}'", hint=hint)
 
 
 def load_preset_doc(kind: str, name: str, recipe_dir: Path | None = None) -> PresetDoc:
-    """Load a preset with line numbers and content hash."""
-    path = preset_path(kind, name, recipe_dir)
+    """Load a preset, merging its `extends` chain, with line numbers and hashes."""
+    root, path = _find(kind, name, recipe_dir)
+    chain: list[Tracked] = []
+    hashes: list[tuple[Path, str]] = []
+    seen: list[Path] = []
+    current_root, current = root, path
+    while True:
+        if current in seen:
+            names = " -> ".join(p.name for p in [*seen, current])
+            raise UserError(f"`extends` cycle: {names}", file=seen[-1], field="extends",
+                            hint="remove one of the `extends` links")
+        seen.append(current)
+        tracked, digest = _read(current)
+        chain.append(tracked)
+        hashes.append((current, digest))
+        parent = tracked.data.get("extends")
+        if parent is None:
+            break
+        current_root, current = _parent(kind, parent, current_root, current, tracked,
+                                        recipe_dir)
+    chain.reverse()
+    data, where = merge_documents(chain)
+    data.pop("extends", None)
+    return PresetDoc(kind, _split_name(name)[1], path, data, where, hashes[0][1],
+                     root.namespace, hashes)
+
+
+def _parent(kind: str, parent: Any, root: PresetRoot, child: Path, tracked: Tracked,
+            recipe_dir: Path | None) -> tuple[PresetRoot, Path]:
+    """A preset's parent: same kind; a plain name that equals the child's own name means
+    'the next one down the search path' (override a built-in and extend it)."""
+    line = tracked.line_of("extends")
+    if not isinstance(parent, str):
+        raise UserError("`extends` must be a preset name", file=child, line=line,
+                        field="extends")
+    try:
+        found = preset_candidates(kind, parent, recipe_dir)
+    except UserError as exc:
+        raise UserError(exc.bare_message, file=child, line=line, field="extends",
+                        hint=exc.hint) from None
+    if parent == child.stem:
+        found = [(r, p) for r, p in found if p.resolve() != child.resolve()]
+        roots = [r for r, _ in found]
+        found = found[roots.index(root) + 1:] if root in roots else found
+    if not found:
+        hint = did_you_mean(parent, list_presets(kind, recipe_dir))
+        raise UserError(f"`extends` names an unknown {_singular(kind)} preset '{parent}'",
+                        file=child, line=line, field="extends", hint=hint)
+    return found[0]
+
+
+def _read(path: Path) -> tuple[Tracked, str]:
     raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
     if path.suffix == ".json":
         try:
-            data = orjson.loads(raw)
+            tracked = Tracked(data=orjson.loads(raw), path=path)
         except orjson.JSONDecodeError as exc:
             raise UserError(f"invalid JSON: {exc}", file=path) from None
-        tracked = Tracked(data=data, path=path)
     else:
-        tracked = load_tracked(path, raw.decode("utf-8", errors="replace"))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("not valid UTF-8 text", file=path) from None
+        tracked = load_tracked(path, text)
     if not isinstance(tracked.data, dict):
         raise UserError("a preset must be a mapping of keys to values", file=path, line=1)
-    return PresetDoc(kind, name, path, tracked, hashlib.sha256(raw).hexdigest())
+    return tracked, digest
 
 
 def load_preset(kind: str, name: str, recipe_dir: Path | None = None) -> dict[str, Any]:
@@ -121,7 +250,7 @@ def load_preset(kind: str, name: str, recipe_dir: Path | None = None) -> dict[st
 
 
 def iter_preset_docs(kind: str, recipe_dir: Path | None = None) -> list[PresetDoc]:
-    """Every preset of one kind, loaded."""
+    """Every preset of one kind (the winning file of each name), loaded."""
     return [load_preset_doc(kind, name, recipe_dir) for name in list_presets(kind, recipe_dir)]
 
 

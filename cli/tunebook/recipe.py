@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tunebook.errors import UserError, did_you_mean, raise_collected
+from tunebook.layering import merge_documents, plain
 from tunebook.provenance import Origin
 from tunebook.recipe_schema import RECIPE_SCHEMA
 from tunebook.yamlio import KeyPath, Tracked, load_tracked
@@ -116,10 +117,8 @@ def load_recipe(target: str | Path) -> Recipe:
     """Find, parse, validate and merge a recipe and everything it extends."""
     path = target if isinstance(target, Path) else find_recipe(target)
     layers = _load_chain(path.resolve())
-    merged: dict[str, Any] = {}
-    origins: dict[KeyPath, Origin] = {}
-    for tracked in layers:  # base first, most derived last
-        _merge_into(merged, tracked.data, (), tracked, origins)
+    merged, where = merge_documents(layers, shallow=frozenset({"overrides"}))
+    origins = {key: Origin("recipe", str(file), line) for key, (file, line) in where.items()}
     merged.pop("extends", None)
     recipe = Recipe(path=path.resolve(), data=merged, origins=origins,
                     chain=[t.path for t in reversed(layers)])
@@ -157,54 +156,6 @@ def _load_chain(path: Path) -> list[Tracked]:
                                 hint=exc.hint) from None
     chain.reverse()
     return chain
-
-
-def _merge_into(
-    target: dict[str, Any],
-    source: dict[str, Any],
-    prefix: KeyPath,
-    tracked: Tracked,
-    origins: dict[KeyPath, Origin],
-) -> None:
-    """Mappings merge key by key, lists and scalars replace, `+key` appends to a list."""
-    for raw_key, value in source.items():
-        key = str(raw_key)
-        append = key.startswith("+")
-        if append:
-            key = key[1:]
-        key_path = (*prefix, key)
-        origin = Origin("recipe", str(tracked.path), tracked.line_of(*prefix, raw_key))
-        if isinstance(value, dict) and isinstance(target.get(key), dict) and key != "overrides":
-            origins[key_path] = origin
-            _merge_into(target[key], value, key_path, tracked, origins)
-            continue
-        if key == "overrides" and isinstance(value, dict) and isinstance(target.get(key), dict):
-            target[key] = {**target[key], **value}
-        elif append and isinstance(target.get(key), list) and isinstance(value, list):
-            target[key] = [*target[key], *value]
-        else:
-            target[key] = _plain(value)
-        origins[key_path] = origin
-        _record_nested(value, key_path, (*prefix, raw_key), tracked, origins)
-
-
-def _record_nested(
-    value: Any, key_path: KeyPath, raw_path: KeyPath, tracked: Tracked,
-    origins: dict[KeyPath, Origin],
-) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            line = tracked.line_of(*raw_path, k)
-            origins[(*key_path, str(k))] = Origin("recipe", str(tracked.path), line)
-            _record_nested(v, (*key_path, str(k)), (*raw_path, k), tracked, origins)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k).lstrip("+"): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------- validation
@@ -256,7 +207,7 @@ def _schema_errors(tracked: Tracked) -> list[UserError]:
 
     validator = jsonschema.Draft202012Validator(RECIPE_SCHEMA)
     problems: list[UserError] = []
-    data = _plain(tracked.data)
+    data = plain(tracked.data)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         if error.validator == "additionalProperties":
             continue  # reported with a did-you-mean by _unknown_keys

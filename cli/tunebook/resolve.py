@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from tunebook.errors import UserError, did_you_mean
+from tunebook.layering import merge_documents
 from tunebook.presets import (
     PresetDoc,
     builtin_presets_root,
@@ -21,7 +22,7 @@ from tunebook.presets import (
 )
 from tunebook.provenance import Origin
 from tunebook.recipe import Recipe, load_recipe
-from tunebook.yamlio import Tracked, load_tracked
+from tunebook.yamlio import load_tracked
 
 TRAINING_KNOBS = (
     "epochs", "learning_rate", "sequence_len", "effective_batch", "micro_batch_size",
@@ -113,21 +114,28 @@ def load_and_resolve(target: str) -> Resolved:
 
 def load_defaults(recipe_dir: Path | None = None) -> PresetDoc:
     """The first ``defaults.yaml`` on the preset search path."""
+    for root in search_path(recipe_dir):
+        path = root.path / "defaults.yaml"
+        if path.is_file():
+            return _doc_from_file("defaults", path, root.namespace)
+    path = builtin_presets_root() / "defaults.yaml"
+    return PresetDoc("defaults", "defaults", path, {"axolotl": {}})
+
+
+def _doc_from_file(kind: str, path: Path, namespace: str) -> PresetDoc:
     import hashlib
 
-    for root in search_path(recipe_dir):
-        path = root / "defaults.yaml"
-        if path.is_file():
-            raw = path.read_bytes()
-            tracked = load_tracked(path, raw.decode("utf-8", errors="replace"))
-            return PresetDoc("defaults", "defaults", path, tracked,
-                             hashlib.sha256(raw).hexdigest())
-    path = builtin_presets_root() / "defaults.yaml"
-    return PresetDoc("defaults", "defaults", path, Tracked({"axolotl": {}}, path), "")
+    raw = path.read_bytes()
+    tracked = load_tracked(path, raw.decode("utf-8", errors="replace"))
+    if not isinstance(tracked.data, dict):
+        raise UserError("must be a mapping of keys to values", file=path, line=1)
+    data, where = merge_documents([tracked])
+    digest = hashlib.sha256(raw).hexdigest()
+    return PresetDoc(kind, path.stem, path, data, where, digest, namespace, [(path, digest)])
 
 
 def _doc_origin(doc: PresetDoc, layer: str, *key_path: str | int) -> Origin:
-    return Origin(layer, str(doc.path), doc.line_of(*key_path))
+    return Origin(layer, str(doc.file_of(*key_path)), doc.line_of(*key_path))
 
 
 def _knob(recipe: Recipe, key_path: tuple[str, ...], doc: PresetDoc | None,
@@ -215,8 +223,9 @@ def local_model_doc(directory: Path) -> PresetDoc:
         ],
         "axolotl": {"base_model": str(directory), "chat_template": "tokenizer_default"},
     }
-    return PresetDoc("models", directory.name, config_path, Tracked(data, config_path),
-                     hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw).hexdigest()
+    return PresetDoc("models", directory.name, config_path, data, {}, digest, "local",
+                     [(config_path, digest)])
 
 
 def _size_in_billions(size: str) -> float:

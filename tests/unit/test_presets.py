@@ -47,9 +47,10 @@ def test_unknown_preset_did_you_mean():
         load_preset_doc("models", "qwen2.5-7")
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "/etc/passwd", ""])
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "/etc/passwd", "", "a/../b",
+                                  "builtin/../../x"])
 def test_preset_names_cannot_escape(name):
-    with pytest.raises(UserError, match="not a valid"):
+    with pytest.raises(UserError, match="not a valid|no preset namespace"):
         load_preset_doc("models", name)
 
 
@@ -61,6 +62,6 @@ def test_team_dir_shadows_builtin(tmp_path, monkeypatch):
         "price_usd_per_hour: 0.30\n")
     monkeypatch.setenv("TUNEBOOK_PRESET_PATH", str(team))
     found = preset_candidates("hardware", "rtx-4090")
-    assert found[0] == team / "hardware" / "rtx-4090.yaml"
+    assert found[0][1] == team / "hardware" / "rtx-4090.yaml"
     assert len(found) == 2
     assert load_preset_doc("hardware", "rtx-4090").data["price_usd_per_hour"] == 0.30

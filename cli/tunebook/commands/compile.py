@@ -8,7 +8,6 @@ import click
 import orjson
 
 from tunebook.console import err, out
-from tunebook.errors import UserError
 
 OVERRIDES = click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 

@@ -75,9 +75,10 @@ def where(kind: str, name: str) -> None:
     found = preset_candidates(kind, name)
     if not found:
         load_preset_doc(kind, name)  # raises the did-you-mean error
-    for index, path in enumerate(found):
+    for index, (root, path) in enumerate(found):
         marker = "used    " if index == 0 else "shadowed"
-        click.echo(f"{marker} {display_path(path)}")
+        click.echo(f"{marker} {root.namespace}/{name.split('/')[-1]}  {display_path(path)}"
+                   f"  ({root.source})")
 
 
 @presets.command()

@@ -63,7 +63,7 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, skip_lint: boo
     sys.exit(code)
 
 
-def _lint_gate(compiled, run_dir: Path, skip_lint: bool) -> bool:  # noqa: ANN001
+def _lint_gate(compiled, run_dir: Path, skip_lint: bool) -> bool:
     """Lint the recipe's data into run_dir/lint.json; False when errors stop the run."""
     from tunebook.lint_gate import fail_on, lint_settings, run_lint
     from tunebook.runs import update_manifest, write_json
@@ -88,7 +88,7 @@ def _lint_gate(compiled, run_dir: Path, skip_lint: bool) -> bool:  # noqa: ANN00
     return True
 
 
-def _launch(compiled, run_dir: Path, num_machines: int, machine_rank: int,  # noqa: ANN001
+def _launch(compiled, run_dir: Path, num_machines: int, machine_rank: int,
             main_process_ip: str | None, main_process_port: int | None) -> int:
     from tunebook.axolotl_bridge import (
         build_launch_command,
@@ -117,7 +117,8 @@ def _launch(compiled, run_dir: Path, num_machines: int, machine_rank: int,  # no
                   f"{_fmt(metrics.get('train_loss'))}, eval loss {_fmt(metrics.get('eval_loss'))}"
                   f"; adapter in {display_path(run_dir / 'output')}")
     else:
-        err.print(f"[red]Axolotl exited with {code}[/red]; see {display_path(run_dir / 'train.log')}")
+        log = display_path(run_dir / "train.log")
+        err.print(f"[red]Axolotl exited with {code}[/red]; see {log}")
     return code
 
 

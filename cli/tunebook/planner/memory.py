@@ -18,7 +18,7 @@ GIB = 2**30
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw8bit", "paged_adamw8bit"]
 Offload = Literal["none", "optimizer", "all"]
-Loss = Literal["hf", "chunked", "fused"]
+Loss = Literal["hf", "hf_legacy", "chunked", "fused"]
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 NF4_DOUBLE_QUANT_BYTES = 0.5 + 1 / 64 + 4 / (64 * 256)  # ≈ 0.5159 bytes per parameter
@@ -168,21 +168,20 @@ def activation_bytes(
 
 
 def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf") -> float:
-    """Logits and cross-entropy for ``tokens`` tokens over the vocabulary.
+    """Logits and cross-entropy for ``tokens`` tokens over the vocabulary, in bytes.
 
-    ``hf`` (transformers' ``ForCausalLMLoss``): forward holds bf16 logits (2 B), their
-    fp32 upcast (4 B) and the log-softmax output saved for backward (4 B); backward adds
-    the fp32 gradients of log-softmax (4 B + 4 B) and a bf16 gradient (2 B) while the
-    upcast is freed: we take 12 bytes per element. ``chunked`` (torchtune
-    ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits kept (2 B) plus one chunk's fp32
-    work (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): logits never materialized.
+    ``hf`` (transformers >= 4.46 ``ForCausalLMLoss``, what Axolotl runs by default): the
+    analytic upper bound is 12 B per element (bf16 logits 2 + fp32 upcast 4 + saved
+    log-softmax 4, then fp32 gradients in backward); published peaks on this stack imply
+    less: 7.9 B (Gefen README, Qwen3-0.6B full FT) and 6.3 B (Universal-LLM-trainer
+    README, Llama-3.1-8B LoRA at 16k tokens), so we use their mean, 7. ``hf_legacy`` (transformers < 4.45: fp32 upcast in
+    the model plus a contiguous shifted copy) uses 16. ``chunked`` (torchtune
+    ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits (2 B) plus one chunk's fp32 work
+    (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): logits are never materialized.
     """
     elements = tokens * arch.vocab
-    if loss == "fused":
-        return 0.0
-    if loss == "chunked":
-        return elements * (2 + 10 / 8)
-    return elements * 12.0
+    per_element = {"hf": 7.0, "hf_legacy": 16.0, "chunked": 2 + 10 / 8, "fused": 0.0}
+    return elements * per_element[loss]
 
 
 # -- overhead ---------------------------------------------------------------------------------
