@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import orjson
 import pytest
@@ -33,7 +34,7 @@ def test_golden_compile(name):
 
 
 def _line_of(path: str, needle: str) -> int:
-    lines = open(path, encoding="utf-8").read().splitlines()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, 1) if line.lstrip().startswith(needle))
 
 
