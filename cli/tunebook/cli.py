@@ -1,19 +1,54 @@
-"""The `tunebook` command line: parse, call the library, render. No logic lives here."""
+"""The `tunebook` command line: parse, call the library, render. No logic lives here.
+
+Commands live one per module in `tunebook.commands` and are imported only when used, so
+`tunebook plan` never pays for what `tunebook train` needs."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from tunebook import __version__
-from tunebook.commands.compile import compile_cmd, explain, validate
-from tunebook.commands.estimate import estimate
-from tunebook.commands.lint import lint
-from tunebook.commands.plan import plan
-from tunebook.commands.presets import presets
-from tunebook.commands.train import train
+
+COMMANDS = {
+    "compile": "tunebook.commands.compile:compile_cmd",
+    "explain": "tunebook.commands.compile:explain",
+    "plan": "tunebook.commands.plan:plan",
+    "estimate": "tunebook.commands.estimate:estimate",
+    "lint": "tunebook.commands.lint:lint",
+    "validate": "tunebook.commands.compile:validate",
+    "train": "tunebook.commands.train:train",
+    "eval": "tunebook.commands.eval:eval_cmd",
+    "presets": "tunebook.commands.presets:presets",
+    "lock": "tunebook.commands.lock:lock",
+    "new": "tunebook.commands.new:new",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        try:
+            command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("tunebook"):
+                raise click.ClickException(f"`{name}` is not available in this build") from None
+            raise
+        command.name = name
+        return command
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tunebook")
 def main() -> None:
     """tunebook: fine-tune open LLMs from a short recipe, on top of Axolotl.
@@ -24,10 +59,6 @@ def main() -> None:
       $ tunebook explain support-tone       every Axolotl key, its value and where it came from
       $ tunebook train demo                 compile, validate, lint, train (tiny model, CPU)
     """
-
-
-for command in (compile_cmd, explain, plan, estimate, lint, validate, train, presets):
-    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,12 @@ from typing import Any
 from tunebook import __version__
 from tunebook.compile import Compiled, compile_config, render_axolotl_yaml
 from tunebook.errors import UserError, raise_collected
+from tunebook.lockfile import build_lock, dump_lock
 from tunebook.planning import make_plan
-from tunebook.provenance import display_path
 from tunebook.recipe import load_recipe
 from tunebook.resolve import Resolved, resolve
 from tunebook.runs import new_run_dir, now_iso, runs_root, write_json, write_new
 from tunebook.versions import stack_versions
-from tunebook.yamlio import dump_yaml
 
 
 @dataclass
@@ -101,7 +99,7 @@ def write_run(compiled: Compiled, target: str, out: str | Path | None = None) ->
     if compiled.deepspeed is not None:
         write_new(run_dir / "deepspeed.json", compiled.deepspeed.path.read_bytes())
     write_json(run_dir / "plan.json", compiled.plan.to_dict())
-    write_new(run_dir / "recipe.lock.yaml", dump_yaml(lock_data(compiled)))
+    write_new(run_dir / "recipe.lock.yaml", dump_lock(build_lock(compiled)))
     write_json(run_dir / "manifest.json", {
         "status": "planned",
         "recipe": str(recipe.path),
@@ -121,38 +119,3 @@ def prepare_for_run(compiled: Compiled, target: str, run_dir: Path) -> Compiled:
     base = _tiny_model_dir(resolved)
     return compile_config(resolved, compiled.plan, run_dir=run_dir,
                           cli_overrides=compiled.cli_overrides, base_model_dir=base)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def lock_data(compiled: Compiled) -> dict[str, Any]:
-    """What made this config, precisely enough to tell when anything changed."""
-    resolved = compiled.resolved
-    recipe = resolved.recipe
-    return {
-        "tunebook_version": __version__,
-        "recipe": {
-            "name": recipe.name,
-            "files": [{"path": display_path(p), "sha256": file_sha256(p)} for p in recipe.chain],
-            "resolved": recipe.data,
-        },
-        "presets": [
-            {"kind": d.kind, "name": d.name, "path": display_path(d.path),
-             "version": d.data.get("version"), "sha256": d.sha256}
-            for d in compiled.presets_used()
-        ],
-        "datasets": [
-            {"role": role, "path": display_path(p), "sha256": file_sha256(p),
-             "bytes": p.stat().st_size}
-            for role, files in (("train", resolved.train_files), ("eval", resolved.eval_files))
-            for p in files if p.is_file()
-        ],
-        "versions": stack_versions(),
-        "plan": compiled.plan.to_dict(),
-    }

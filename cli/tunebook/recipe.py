@@ -81,7 +81,8 @@ def list_recipes() -> list[str]:
     """Recipe names found on the recipe search path."""
     names: set[str] = set()
     for folder in recipe_dirs():
-        names.update(p.stem for p in folder.iterdir() if p.suffix in RECIPE_SUFFIXES)
+        names.update(p.stem for p in folder.iterdir()
+                     if p.suffix in RECIPE_SUFFIXES and not p.stem.endswith(".lock"))
     return sorted(names)
 
 

@@ -1543,3 +1543,567 @@ def make_ticket(rng: random.Random, index: int) -> dict[str, Any] | None:
             msg("system", CLASSIFIER_SYSTEM), msg("user", text), msg("assistant", label),
         ]
     }
+
+
+# --------------------------------------------------------------------------------------------
+# 3. invoice-extraction
+# --------------------------------------------------------------------------------------------
+
+EXTRACTION_SYSTEM = (
+    "Extract the invoice or receipt fields from the document. Reply with only a JSON object "
+    'with the keys "vendor", "invoice_number", "date" (YYYY-MM-DD), "currency" (ISO 4217 code), '
+    '"total" and "line_items" (each with "description", "quantity" and "unit_price").'
+)
+
+INVOICE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://tunebook.dev/schemas/invoice-extraction.json",
+    "title": "Invoice extraction output",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["vendor", "invoice_number", "date", "currency", "total", "line_items"],
+    "properties": {
+        "vendor": {"type": "string", "minLength": 1},
+        "invoice_number": {"type": "string", "minLength": 1},
+        "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "total": {"type": "number", "minimum": 0},
+        "line_items": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["description", "quantity", "unit_price"],
+                "properties": {
+                    "description": {"type": "string", "minLength": 1},
+                    "quantity": {"type": "number", "exclusiveMinimum": 0},
+                    "unit_price": {"type": "number", "minimum": 0},
+                },
+            },
+        },
+    },
+}
+
+# locale: currency, number style, date formats, money templates ({n} = formatted number)
+LOCALES: dict[str, dict[str, Any]] = {
+    "us": {"cur": "USD", "num": "en", "dates": ["iso", "us_long", "us_short", "us_slash"],
+           "money": ["${n}", "USD {n}", "{n} USD", "US${n}"]},
+    "uk": {"cur": "GBP", "num": "en", "dates": ["en_long", "en_short", "en_slash", "iso"],
+           "money": ["£{n}", "GBP {n}", "£{n} GBP"]},
+    "ie": {"cur": "EUR", "num": "en", "dates": ["en_long", "en_short", "en_slash"],
+           "money": ["€{n}", "EUR {n}", "{n} EUR"]},
+    "de": {"cur": "EUR", "num": "de", "dates": ["de_dot", "de_long", "iso"],
+           "money": ["{n} €", "{n} EUR", "EUR {n}"]},
+    "fr": {"cur": "EUR", "num": "fr", "dates": ["fr_long", "fr_slash", "iso"],
+           "money": ["{n} €", "{n} EUR"]},
+    "ch": {"cur": "CHF", "num": "ch", "dates": ["de_dot", "iso", "en_long"],
+           "money": ["CHF {n}", "{n} CHF", "Fr. {n}"]},
+    "jp": {"cur": "JPY", "num": "jp", "dates": ["jp_slash", "jp_kanji", "iso"],
+           "money": ["¥{n}", "{n}円", "JPY {n}"]},
+    "ca": {"cur": "CAD", "num": "en", "dates": ["iso", "us_long", "en_short"],
+           "money": ["CA${n}", "CAD {n}", "${n} CAD"]},
+    "au": {"cur": "AUD", "num": "en", "dates": ["en_slash", "en_long", "en_short"],
+           "money": ["A${n}", "AUD {n}", "${n} AUD"]},
+    "se": {"cur": "SEK", "num": "fr", "dates": ["iso", "se_long"],
+           "money": ["{n} kr", "SEK {n}", "{n} SEK"]},
+    "in": {"cur": "INR", "num": "in", "dates": ["en_slash", "en_long", "en_short"],
+           "money": ["₹{n}", "Rs. {n}", "INR {n}"]},
+    "sg": {"cur": "SGD", "num": "en", "dates": ["en_short", "en_long", "iso"],
+           "money": ["S${n}", "SGD {n}"]},
+}
+AMBIGUOUS_DATES = {"us_slash", "en_slash", "fr_slash"}
+MONTHS_SHORT = [m[:3] for m in MONTHS]
+MONTHS_DE = [
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+]  # fmt: skip
+MONTHS_FR = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+]  # fmt: skip
+MONTHS_SE = [
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+def fmt_date(y: int, m: int, d: int, style: str) -> str:
+    return {
+        "iso": f"{y}-{m:02d}-{d:02d}",
+        "us_long": f"{MONTHS[m - 1]} {d}, {y}",
+        "us_short": f"{MONTHS_SHORT[m - 1]} {d}, {y}",
+        "us_slash": f"{m:02d}/{d:02d}/{y}",
+        "en_long": f"{d} {MONTHS[m - 1]} {y}",
+        "en_short": f"{d:02d} {MONTHS_SHORT[m - 1]} {y}",
+        "en_slash": f"{d:02d}/{m:02d}/{y}",
+        "de_dot": f"{d:02d}.{m:02d}.{y}",
+        "de_long": f"{d}. {MONTHS_DE[m - 1]} {y}",
+        "fr_long": f"{d} {MONTHS_FR[m - 1]} {y}",
+        "fr_slash": f"{d:02d}/{m:02d}/{y}",
+        "jp_slash": f"{y}/{m:02d}/{d:02d}",
+        "jp_kanji": f"{y}年{m}月{d}日",
+        "se_long": f"{d} {MONTHS_SE[m - 1]} {y}",
+    }[style]
+
+
+def fmt_number(minor: int, style: str) -> str:
+    """Format an amount given in minor units (yen for jp) in a locale's number style."""
+    if style == "jp":
+        return f"{minor:,}"
+    base = f"{minor / 100:,.2f}"
+    if style == "de":
+        return base.replace(",", "_").replace(".", ",").replace("_", ".")
+    if style == "fr":
+        return base.replace(",", " ").replace(".", ",")
+    if style == "ch":
+        return base.replace(",", "'")
+    if style == "in" and minor >= 10_000_000:  # Indian grouping from one lakh up: 1,23,456.00
+        whole, frac = f"{minor / 100:.2f}".split(".")
+        head, tail = whole[:-3], whole[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        return ",".join([head, *groups, tail]) + "." + frac
+    return base
+
+
+def fmt_qty(q: float, style: str) -> str:
+    if q == int(q):
+        return str(int(q))
+    text = f"{q:g}"
+    return text.replace(".", ",") if style in ("de", "fr") else text
+
+
+# category: items (description, min price, max price in cents, min qty, max qty, halves?)
+ITEM_CATEGORIES: dict[str, list[tuple[str, int, int, int, int, bool]]] = {
+    "office": [
+        ("A4 copy paper, box of 5 reams", 2400, 3900, 1, 6, False),
+        ("Gel pens, black, pack of 12", 600, 1100, 1, 10, False),
+        ("Heavy-duty stapler", 1400, 2800, 1, 3, False),
+        ("Bamboo desk organiser", 900, 1900, 1, 5, False),
+        ("Whiteboard markers, set of 8", 700, 1300, 1, 8, False),
+        ("Lever arch file, A4", 200, 450, 5, 30, False),
+        ("Sticky notes, 12 pads", 450, 900, 1, 10, False),
+        ("Ergonomic office chair", 18000, 42000, 1, 4, False),
+        ("Single monitor arm", 6000, 14000, 1, 4, False),
+        ("Cross-cut paper shredder", 8000, 16000, 1, 1, False),
+        ("Label printer tape, 12 mm", 1200, 2400, 1, 6, False),
+        ("C5 envelopes, pack of 100", 800, 1500, 1, 5, False),
+        ("Desk lamp, LED", 2500, 5500, 1, 6, False),
+    ],
+    "catering": [
+        ("Sandwich platter (serves 10)", 4500, 7500, 1, 4, False),
+        ("Seasonal fruit bowl", 2200, 3800, 1, 3, False),
+        ("Coffee and tea service, per person", 300, 650, 8, 40, False),
+        ("Pastry assortment", 1800, 3200, 1, 4, False),
+        ("Vegan lunch box", 950, 1600, 4, 25, False),
+        ("Sparkling water, case of 24", 1400, 2600, 1, 4, False),
+        ("Staffing and setup", 5000, 12000, 1, 1, False),
+        ("Cheese and grape board", 3500, 6000, 1, 2, False),
+        ("Hot buffet, per guest", 1800, 3400, 10, 60, False),
+    ],
+    "services": [
+        ("Consulting, hourly rate", 8000, 18000, 2, 40, True),
+        ("Workshop facilitation, half day", 60000, 120000, 1, 2, False),
+        ("Project management, hourly", 6000, 11000, 1, 20, True),
+        ("UX review of checkout flow", 90000, 240000, 1, 1, False),
+        ("Code review, hourly", 9000, 15000, 1, 12, True),
+        ("Travel expenses, flat rate", 4000, 25000, 1, 1, False),
+        ("Copywriting, per page", 4500, 9000, 2, 12, False),
+        ("Translation, per 1000 words", 7000, 14000, 1, 9, False),
+        ("Data migration support", 40000, 95000, 1, 1, False),
+        ("Training session, remote", 30000, 70000, 1, 3, False),
+    ],
+    "software": [
+        ("Team plan, monthly (5 seats)", 4500, 9900, 1, 1, False),
+        ("Additional seat", 900, 1900, 1, 15, False),
+        ("Extra storage, 100 GB", 200, 800, 1, 5, False),
+        ("Domain renewal, 1 year", 1200, 4500, 1, 3, False),
+        ("Priority support add-on", 2500, 9000, 1, 1, False),
+        ("Managed database, small instance", 1500, 6000, 1, 2, False),
+        ("Build minutes, pack of 1000", 800, 1500, 1, 10, False),
+        ("Backup retention, 90 days", 1000, 3000, 1, 1, False),
+        ("Bandwidth overage, per 10 GB", 90, 300, 1, 20, False),
+    ],
+    "hardware": [
+        ("USB-C docking station", 12000, 26000, 1, 6, False),
+        ("27-inch monitor", 22000, 42000, 1, 6, False),
+        ("Wireless mouse", 1900, 5900, 1, 10, False),
+        ("Aluminium laptop stand", 2900, 6500, 1, 8, False),
+        ("HDMI cable, 2 m", 700, 1800, 1, 12, False),
+        ("Mechanical keyboard", 6900, 15900, 1, 6, False),
+        ("Noise-cancelling headset", 8900, 22000, 1, 6, False),
+        ("Webcam, 1080p", 4900, 11000, 1, 6, False),
+        ("Portable SSD, 1 TB", 7900, 14000, 1, 5, False),
+    ],
+    "printing": [
+        ("Business cards, 500 pcs", 3500, 7500, 1, 4, False),
+        ("Flyers A5, 1000 pcs", 6000, 14000, 1, 3, False),
+        ("Roll-up banner with stand", 9000, 18000, 1, 2, False),
+        ("Poster A2, matte", 900, 2400, 2, 20, False),
+        ("Brochure layout design", 25000, 60000, 1, 1, False),
+        ("Sticker sheet, die-cut", 150, 400, 10, 100, False),
+        ("Letterheads, 250 sheets", 4000, 8000, 1, 2, False),
+    ],
+    "cleaning": [
+        ("Office cleaning, weekly visit", 9000, 18000, 1, 5, False),
+        ("Exterior window cleaning", 12000, 30000, 1, 1, False),
+        ("Carpet deep clean, per room", 4000, 9000, 1, 8, False),
+        ("Washroom supplies restock", 3000, 8000, 1, 1, False),
+        ("Kitchen deep clean", 8000, 15000, 1, 1, False),
+        ("Floor polishing, per hour", 3500, 6000, 2, 8, True),
+    ],
+    "cafe": [
+        ("Flat white", 320, 450, 1, 4, False),
+        ("Oat latte", 350, 520, 1, 3, False),
+        ("Croissant", 250, 380, 1, 4, False),
+        ("Avocado toast", 850, 1250, 1, 2, False),
+        ("Sparkling water", 200, 350, 1, 3, False),
+        ("Banana bread slice", 300, 420, 1, 3, False),
+        ("Chai latte", 360, 480, 1, 2, False),
+        ("Soup of the day", 550, 850, 1, 2, False),
+        ("Filter coffee", 250, 350, 1, 4, False),
+        ("Cinnamon bun", 290, 420, 1, 3, False),
+    ],
+    "diy": [
+        ("Wood screws 4x40, box of 200", 600, 1100, 1, 4, False),
+        ("Cordless drill 18V", 7900, 14900, 1, 1, False),
+        ("Paint roller set", 900, 1800, 1, 3, False),
+        ("Masking tape 50 m", 350, 700, 1, 8, False),
+        ("Wall plugs, pack of 100", 400, 800, 1, 4, False),
+        ("Interior paint 5 L, white", 2900, 5500, 1, 4, False),
+        ("Sandpaper assortment", 500, 1000, 1, 3, False),
+        ("Spirit level 60 cm", 1500, 3200, 1, 1, False),
+        ("Extension cord 10 m", 1400, 2600, 1, 2, False),
+    ],
+    "hotel": [
+        ("Room night, double", 9000, 24000, 1, 5, False),
+        ("Breakfast buffet", 1400, 2800, 1, 8, False),
+        ("City tax, per night", 150, 500, 1, 5, False),
+        ("Parking, per day", 1200, 3500, 1, 5, False),
+        ("Late checkout", 2000, 4000, 1, 1, False),
+        ("Minibar", 500, 3000, 1, 1, False),
+        ("Meeting room, half day", 15000, 40000, 1, 1, False),
+    ],
+    "freight": [
+        ("Pallet shipment, zone 2", 14000, 32000, 1, 6, False),
+        ("Fuel surcharge", 1500, 6000, 1, 1, False),
+        ("Tail lift delivery", 3500, 7500, 1, 1, False),
+        ("Cargo insurance", 2000, 9000, 1, 1, False),
+        ("Waiting time, per 30 minutes", 2500, 4500, 1, 4, False),
+        ("Parcel, up to 30 kg", 1800, 4200, 1, 12, False),
+    ],
+}
+RECEIPT_CATEGORIES = {"cafe", "diy"}
+DELIVERY_CATEGORIES = {"office", "printing", "hardware", "diy", "catering"}
+DELIVERY_LINES = ["Delivery", "Shipping", "Delivery charge", "Shipping & handling", "Courier fee"]
+# Prices above are in US cents; these currencies get rescaled to plausible local prices.
+CURRENCY_SCALE = {"JPY": (1.5, 10), "INR": (80.0, 100), "SEK": (10.0, 100)}
+
+VENDORS: list[tuple[str, str, str, str]] = [
+    ("Bramblewood Office Supply", "us", "office", "418 Maple Avenue, Dayton OH"),
+    ("Copperline Catering Co.", "us", "catering", "77 Foundry Street, Pittsburgh PA"),
+    ("Northfield Analytics LLC", "us", "services", "Suite 300, 15 Commerce Plaza, Denver CO"),
+    ("Stackhouse Cloud Inc.", "us", "software", "900 Harbor Way, Oakland CA"),
+    ("Redwood Hardware & Lumber", "us", "diy", "2210 Old Mill Road, Eugene OR"),
+    ("Bluejay Coffee Roasters", "us", "cafe", "15 Water Street, Portland ME"),
+    ("Pinecrest Print Shop", "us", "printing", "6 Elm Court, Boise ID"),
+    ("Summit Freight Lines", "us", "freight", "Dock 4, 1200 Rail Yard Drive, Omaha NE"),
+    ("Marlow & Finch Stationers", "uk", "office", "22 Cheapside, Leeds"),
+    ("Thistle Print Ltd", "uk", "printing", "Unit 9, Riverside Works, Dundee"),
+    ("Greenway Cleaning Services Ltd", "uk", "cleaning", "4 Chapel Yard, Norwich"),
+    ("The Crooked Spoon Café", "uk", "cafe", "31 Market Row, York"),
+    ("Kestrel Digital Ltd", "uk", "services", "2nd Floor, 8 Brunswick Square, Bristol"),
+    ("Harbourside Hotel", "uk", "hotel", "1 Quay Parade, Plymouth"),
+    ("Liffey Tech Supplies", "ie", "hardware", "12 Ormond Quay, Dublin"),
+    ("Cobblestone Catering", "ie", "catering", "5 Spanish Arch Lane, Galway"),
+    ("Kessler Druck GmbH", "de", "printing", "Industriestraße 14, 70565 Stuttgart"),
+    ("Bergmann Bürobedarf", "de", "office", "Lindenallee 3, 04109 Leipzig"),
+    ("Falkenberg IT-Service GmbH", "de", "services", "Hafenweg 22, 20457 Hamburg"),
+    ("Café Lindenblatt", "de", "cafe", "Schillerplatz 7, 99423 Weimar"),
+    ("Hotel am Stadtpark", "de", "hotel", "Parkring 10, 90402 Nürnberg"),
+    ("Nordlicht Logistik GmbH", "de", "freight", "Speicherstraße 5, 28195 Bremen"),
+    ("Atelier Sauvage SARL", "fr", "printing", "18 rue des Tanneurs, 69002 Lyon"),
+    ("Boulangerie des Tilleuls", "fr", "cafe", "4 place du Marché, 35000 Rennes"),
+    ("Nettoyage Clair SAS", "fr", "cleaning", "52 avenue Jean Jaurès, 31000 Toulouse"),
+    ("Studio Mistral", "fr", "services", "9 quai de la Joliette, 13002 Marseille"),
+    ("Alpenblick Informatik AG", "ch", "hardware", "Bahnhofstrasse 40, 6003 Luzern"),
+    ("Gasthof Sonnenhalde", "ch", "hotel", "Dorfstrasse 12, 3818 Grindelwald"),
+    ("Kobayashi Stationery Co.", "jp", "office", "2-4-1 Nishiki, Naka-ku, Nagoya"),
+    ("Hinode Print Works", "jp", "printing", "3-9-14 Shimanouchi, Chuo-ku, Osaka"),
+    ("Sakura Cloud Services KK", "jp", "software", "1-12-3 Shibuya, Tokyo"),
+    ("Maple Ridge Hardware", "ca", "diy", "88 Lakeshore Road, Kelowna BC"),
+    ("Northern Lights Catering", "ca", "catering", "410 Jasper Avenue, Edmonton AB"),
+    ("Wattle & Gum Office Co.", "au", "office", "Level 2, 55 Flinders Lane, Melbourne VIC"),
+    ("Southern Cross Couriers", "au", "freight", "17 Depot Street, Parramatta NSW"),
+    ("Bondi Beans", "au", "cafe", "3 Campbell Parade, Bondi NSW"),
+    ("Norrsken Tryck AB", "se", "printing", "Hamngatan 19, 411 06 Göteborg"),
+    ("Kaffebaren Linné", "se", "cafe", "Linnégatan 44, 413 04 Göteborg"),
+    ("Saffron Tech Solutions Pvt Ltd", "in", "services", "4th Floor, Prestige Tower, Bengaluru"),
+    ("Banyan Office Mart", "in", "office", "Shop 12, MG Road, Pune"),
+    ("Lion City Hardware Pte Ltd", "sg", "hardware", "21 Ubi Road, Singapore"),
+    ("Merlion Catering Pte Ltd", "sg", "catering", "8 Jalan Besar, Singapore"),
+]
+CLIENTS = [
+    "Fernway Ltd", "Quillon Studio", "Harrow & Vale Architects", "Brightmoor Academy",
+    "Tidepool Games", "Oakhurst Dental Group", "Lumen Works", "Saltmarsh Brewing",
+    "Cairn Outdoor", "Velvet Fern Design", "Riverbend Clinic", "Orchard Lane Books",
+]
+INVOICE_LEADS = [
+    "", "", "", "Extract the invoice fields:", "Can you pull the details out of this?",
+    "Here's the text from a scanned invoice:", "Parse this receipt please.",
+    "Invoice text below.", "OCR output from our expense app:", "Please extract:",
+    "From the accounts inbox:", "Turn this into JSON:", "Receipt I need to file:",
+]
+
+
+def _invoice_number(rng: random.Random, year: int, receipt: bool) -> str:
+    n = rng.randint(1, 9999)
+    if receipt:
+        forms = [f"R{rng.randint(100, 999)}-{n:04d}", f"{rng.randint(10, 99)}-{n:05d}",
+                 f"T{n:05d}", f"{n:06d}", f"B-{year % 100}{n:04d}"]
+    else:
+        forms = [f"INV-{year}-{n:04d}", f"{year}/{n:04d}", f"RE-{year}-{n:03d}", f"F{year}-{n:04d}",
+                 f"A{n:05d}", f"SI-{n:06d}", f"{year % 100}-{n:04d}", f"INV{n:05d}",
+                 f"NO.{n:04d}", f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPQRS')}-{n:04d}"]
+    return rng.choice(forms)
+
+
+class Invoice:
+    def __init__(self, rng: random.Random) -> None:
+        self.vendor, self.locale, self.category, self.address = rng.choice(VENDORS)
+        loc = LOCALES[self.locale]
+        self.cur: str = loc["cur"]
+        self.num_style: str = loc["num"]
+        self.money_tpl: str = rng.choice(loc["money"])
+        self.receipt = self.category in RECEIPT_CATEGORIES
+        y, m, d = rng.randint(2022, 2025), rng.randint(1, 12), rng.randint(1, 28)
+        self.iso = f"{y}-{m:02d}-{d:02d}"
+        styles = [s for s in loc["dates"] if not (s in AMBIGUOUS_DATES and d <= 12)]
+        self.date = fmt_date(y, m, d, rng.choice(styles))
+        self.number = _invoice_number(rng, y, self.receipt)
+        pool = ITEM_CATEGORIES[self.category]
+        count = rng.randint(1, 5 if self.receipt else 4)
+        self.items: list[tuple[str, float, int]] = []
+        for desc, lo, hi, qlo, qhi, halves in rng.sample(pool, min(count, len(pool))):
+            unit = rng.randint(lo // 10, hi // 10) * 10 + rng.choice([0, 0, 5, 9]) * (hi < 2000)
+            if rng.random() < 0.3:
+                unit = unit // 100 * 100 + rng.choice([0, 50, 95, 99])
+            qty: float = rng.randint(qlo, qhi)
+            if halves and rng.random() < 0.4:
+                qty += 0.5
+                unit -= unit % 2
+            if self.cur in CURRENCY_SCALE:
+                factor, step = CURRENCY_SCALE[self.cur]
+                unit = max(step, round(unit * factor / step) * step)
+            self.items.append((desc, qty, unit))
+        if self.category in DELIVERY_CATEGORIES and rng.random() < 0.3:
+            fee = rng.randint(40, 250) * 10 + rng.choice([0, 5, 9])
+            if self.cur in CURRENCY_SCALE:
+                factor, step = CURRENCY_SCALE[self.cur]
+                fee = max(step, round(fee * factor / step) * step)
+            self.items.append((rng.choice(DELIVERY_LINES), 1, fee))
+        self.client = rng.choice(CLIENTS)
+
+    def line_minor(self, qty: float, unit: int) -> int:
+        return round(qty * unit)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(self.line_minor(q, u) for _, q, u in self.items)
+
+    def n(self, minor: int) -> str:
+        return fmt_number(minor, self.num_style)
+
+    def money(self, minor: int) -> str:
+        return self.money_tpl.format(n=self.n(minor))
+
+    def q(self, qty: float) -> str:
+        return fmt_qty(qty, self.num_style)
+
+    def as_output(self) -> dict[str, Any]:
+        def value(minor: int) -> float | int:
+            return minor if self.cur == "JPY" else round(minor / 100, 2)
+
+        return {
+            "vendor": self.vendor,
+            "invoice_number": self.number,
+            "date": self.iso,
+            "currency": self.cur,
+            "total": value(self.total_minor),
+            "line_items": [
+                {"description": desc, "quantity": int(q) if q == int(q) else q,
+                 "unit_price": value(u)}
+                for desc, q, u in self.items
+            ],
+        }
+
+
+def _layout_plain(inv: Invoice, rng: random.Random) -> str:
+    head = rng.choice(["INVOICE", "Invoice", "TAX INVOICE", "Sales invoice", "Bill"])
+    num_label = rng.choice(["Invoice No.", "Invoice #", "Invoice number", "Ref", "No."])
+    date_label = rng.choice(["Date", "Invoice date", "Issued", "Date of issue"])
+    lines = [inv.vendor, inv.address, "", head, f"{num_label}: {inv.number}",
+             f"{date_label}: {inv.date}"]
+    if rng.random() < 0.6:
+        lines.append(f"{rng.choice(['Bill to', 'Customer', 'Billed to'])}: {inv.client}")
+    lines.append("")
+    style = rng.randint(0, 2)
+    if style == 0:
+        lines.append(rng.choice(["Description | Qty | Unit price | Amount",
+                                 "Item | Qty | Price | Line total"]))
+        for desc, q, u in inv.items:
+            lines.append(f"{desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
+    elif style == 1:
+        for desc, q, u in inv.items:
+            lines.append(f"{inv.q(q)} x {desc} @ {inv.n(u)} = {inv.n(inv.line_minor(q, u))}")
+    else:
+        for i, (desc, q, u) in enumerate(inv.items, 1):
+            lines.append(f"{i}. {desc} — qty {inv.q(q)}, unit {inv.n(u)}")
+    lines.append("")
+    lines.append(f"{rng.choice(['Total', 'Total due', 'Amount due', 'Balance due', 'TOTAL'])}: "
+                 f"{inv.money(inv.total_minor)}")
+    lines.append(rng.choice(["Payment terms: 14 days.", "Thank you for your business!",
+                             "Please pay within 30 days of the invoice date.", "",
+                             f"Payment reference: {inv.number}"]))
+    return "\n".join(lines).strip()
+
+
+def _layout_email(inv: Invoice, rng: random.Random) -> str:
+    subject = rng.choice([f"Invoice {inv.number} from {inv.vendor}", f"Your invoice {inv.number}",
+                          f"{inv.vendor}: invoice {inv.number}"])
+    greeting = rng.choice(["Hello,", "Hi there,", "Dear customer,", f"Dear {inv.client} team,"])
+    intro = rng.choice([
+        f"Please find below the summary of invoice {inv.number}, issued on {inv.date}.",
+        f"Thanks for your order. Here is invoice {inv.number} dated {inv.date}.",
+        f"As agreed, we are billing the following under invoice {inv.number} ({inv.date}).",
+        f"Attached and summarised below is our invoice {inv.number}, dated {inv.date}.",
+    ])
+    items = [
+        rng.choice(["- {q} x {d} at {u} each", "* {d}: {q} @ {u}", "- {d} ({q} units, {u} per unit)"])
+        .format(q=inv.q(q), d=desc, u=inv.n(u))
+        for desc, q, u in inv.items
+    ]
+    total = rng.choice(["Total: {m}", "Amount due: {m}", "The total comes to {m}.",
+                        "Total payable: {m}"]).format(m=inv.money(inv.total_minor))
+    terms = rng.choice(["Payment is due within 30 days.", "We appreciate prompt payment.",
+                        "Let us know if anything looks off.", ""])
+    sign = rng.choice(["Kind regards", "Best wishes", "Thanks again", "Many thanks"])
+    team = rng.choice(["Accounts team", "The billing team", "Finance", "Accounts receivable"])
+    forwarded = rng.random() < 0.3
+    body = [f"Subject: {subject}", "", greeting, "", intro, "", *items, "", total]
+    if terms:
+        body += ["", terms]
+    body += ["", f"{sign},", f"{team}, {inv.vendor}"]
+    if forwarded:
+        body = ["---------- Forwarded message ----------", f"From: {inv.vendor} billing",
+                f"Date: {inv.date}", *body]
+    return "\n".join(body)
+
+
+def _layout_receipt(inv: Invoice, rng: random.Random) -> str:
+    upper = rng.random() < 0.6
+    label = rng.choice(["RECEIPT", "RCPT", "Receipt no.", "TRANS", "Bon"])
+    hhmm = f"{rng.randint(7, 20):02d}:{rng.randint(0, 59):02d}"
+    lines = [inv.vendor, inv.address, f"{label} {inv.number}", f"{inv.date}  {hhmm}"]
+    lines.append("-" * rng.choice([24, 28, 32]))
+    for desc, q, u in inv.items:
+        d = desc.upper() if upper else desc
+        if q == 1 and rng.random() < 0.5:
+            lines.append(f"{d}  {inv.n(u)}")
+        else:
+            lines.append(f"{d}  {inv.q(q)} @ {inv.n(u)}  {inv.n(inv.line_minor(q, u))}")
+    lines.append("-" * rng.choice([24, 28, 32]))
+    total_label = rng.choice(["TOTAL", "T0TAL", "TOTAL DUE", "SUM", "Total"])
+    lines.append(f"{total_label}  {inv.money(inv.total_minor)}")
+    lines.append(rng.choice(["CARD", "CASH", "CONTACTLESS", "Paid by card", ""]))
+    lines.append(rng.choice(["THANK YOU!", "Thanks, see you soon", "Please keep your receipt",
+                             "No refunds without receipt", ""]))
+    text = "\n".join(line for line in lines if line)
+    if rng.random() < 0.5:  # OCR-ish spacing noise outside the numbers
+        text = text.replace(":", " :") if rng.random() < 0.5 else text.replace("  ", "   ")
+    return text
+
+
+def _layout_table(inv: Invoice, rng: random.Random) -> str:
+    title = rng.choice([f"Invoice {inv.number} — {inv.vendor}", f"{inv.vendor} · Invoice {inv.number}"])
+    rows = ["| Item | Qty | Unit | Total |", "|---|---|---|---|"]
+    for desc, q, u in inv.items:
+        rows.append(f"| {desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))} |")
+    cur_note = rng.choice([f"All amounts in {inv.cur}.", f"Currency: {inv.cur}", ""])
+    return "\n".join([
+        title, f"{rng.choice(['Date', 'Issued on', 'Invoice date'])}: {inv.date}",
+        *([cur_note] if cur_note else []), "", *rows, "",
+        f"**{rng.choice(['Total', 'Grand total', 'Amount due'])}: {inv.money(inv.total_minor)}**",
+    ])
+
+
+def _layout_oneline(inv: Invoice, rng: random.Random) -> str:
+    items = ", ".join(f"{inv.q(q)}x {desc} {inv.n(u)}" for desc, q, u in inv.items)
+    return rng.choice([
+        "{v} receipt no. {num}, {d}: {items}. Total {t}.",
+        "Paid {t} at {v} on {d} (ref {num}) for {items}.",
+        "{d} — {v} — #{num} — {items} — total {t}",
+    ]).format(v=inv.vendor, num=inv.number, d=inv.date, items=items, t=inv.money(inv.total_minor))
+
+
+def _layout_de(inv: Invoice, rng: random.Random) -> str:
+    lines = [inv.vendor, inv.address, "", f"Rechnung Nr. {inv.number}",
+             f"{rng.choice(['Rechnungsdatum', 'Datum'])}: {inv.date}",
+             f"Kunde: {inv.client}", "", "Pos. | Bezeichnung | Menge | Einzelpreis | Gesamt"]
+    for i, (desc, q, u) in enumerate(inv.items, 1):
+        lines.append(f"{i} | {desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
+    total = inv.total_minor
+    vat = total - round(total / 1.19)
+    lines += ["", f"{rng.choice(['Gesamtbetrag', 'Rechnungsbetrag', 'Summe brutto'])}: {inv.money(total)}",
+              f"Enthaltene MwSt. 19 %: {inv.money(vat)}",
+              rng.choice(["Zahlbar innerhalb von 14 Tagen ohne Abzug.", "Vielen Dank für Ihren Auftrag!"])]
+    return "\n".join(lines)
+
+
+def _layout_fr(inv: Invoice, rng: random.Random) -> str:
+    lines = [inv.vendor, inv.address, "", f"FACTURE N° {inv.number}",
+             f"{rng.choice(['Date', 'Date de facturation', 'Émise le'])} : {inv.date}",
+             f"Client : {inv.client}", "", "Désignation | Qté | PU | Montant"]
+    for desc, q, u in inv.items:
+        lines.append(f"{desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
+    total = inv.total_minor
+    vat = total - round(total / 1.2)
+    lines += ["", f"Total TTC : {inv.money(total)}", f"dont TVA 20 % : {inv.money(vat)}",
+              rng.choice(["Paiement à 30 jours.", "Merci pour votre confiance.", ""])]
+    return "\n".join(lines).strip()
+
+
+def _layout_jp(inv: Invoice, rng: random.Random) -> str:
+    lines = [f"{rng.choice(['請求書 / Invoice', '御請求書', 'INVOICE 請求書'])}", inv.vendor,
+             inv.address, f"請求番号 No.: {inv.number}", f"発行日 Date: {inv.date}",
+             f"{inv.client} 御中", "", "品名 Item / 数量 Qty / 単価 Unit / 金額 Amount"]
+    for desc, q, u in inv.items:
+        lines.append(f"{desc} / {inv.q(q)} / {inv.n(u)} / {inv.n(inv.line_minor(q, u))}")
+    lines += ["", f"合計 Total: {inv.money(inv.total_minor)}（税込）"]
+    return "\n".join(lines)
+
+
+def make_invoice(rng: random.Random, index: int) -> dict[str, Any] | None:
+    inv = Invoice(rng)
+    if inv.receipt:
+        layouts = [_layout_receipt, _layout_receipt, _layout_oneline, _layout_plain]
+    else:
+        layouts = [_layout_plain, _layout_email, _layout_table, _layout_plain, _layout_email]
+        if inv.items and len(inv.items) <= 2:
+            layouts.append(_layout_oneline)
+    layouts += {"de": [_layout_de] * 3, "fr": [_layout_fr] * 3, "jp": [_layout_jp] * 3}.get(
+        inv.locale, []
+    )
+    text = rng.choice(layouts)(inv, rng)
+    lead = rng.choice(INVOICE_LEADS)
+    user = f"{lead}\n\n{text}" if lead else text
+    answer = dumps(inv.as_output())
+    example = {
+        "messages": [msg("system", EXTRACTION_SYSTEM), msg("user", user), msg("assistant", answer)]
+    }
+    if sum(len(m["content"]) for m in example["messages"]) > 1500:
+        return None
+    return example

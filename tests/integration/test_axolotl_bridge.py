@@ -123,7 +123,10 @@ def test_cpu_lora_run_saves_adapter_and_metrics(trained: tuple[int, Path, dict])
     metrics = bridge.read_trainer_metrics(output)
     assert metrics["steps"] == MAX_STEPS
     assert math.isfinite(metrics["eval_loss"]) and math.isfinite(metrics["train_loss"])
-    assert sum("eval_loss" in entry for entry in metrics["log_history"]) == 2
+    evals = [entry for entry in metrics["log_history"] if "eval_loss" in entry]
+    # Axolotl forces eval_on_start when eval_steps is set: the base model is scored at step 0.
+    assert [entry["step"] for entry in evals] == [0, MAX_STEPS // 2, MAX_STEPS]
+    assert evals[-1]["eval_loss"] < evals[0]["eval_loss"]
 
 
 @pytest.mark.integration

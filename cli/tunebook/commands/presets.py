@@ -63,8 +63,14 @@ def list_cmd(kind: str | None, as_json: bool) -> None:
 def show(kind: str, name: str) -> None:
     """Print a preset and where it is defined."""
     doc = load_preset_doc(kind, name)
-    click.echo(f"# {display_path(doc.path)} (sha256 {doc.sha256[:12]})")
-    click.echo(dump_yaml(doc.data), nl=False)
+    chain = " <- ".join(display_path(p) for p, _ in doc.chain)
+    click.echo(f"# {doc.qualified_name}: {chain} (sha256 {doc.sha256[:12]})")
+    for key, value in doc.data.items():
+        block = dump_yaml({key: value}).rstrip("\n").split("\n")
+        source = f"{display_path(doc.file_of(key))}:{doc.line_of(key)}"
+        click.echo(f"{block[0]}  # {source}")
+        for line in block[1:]:
+            click.echo(line)
 
 
 @presets.command()
@@ -93,3 +99,33 @@ def diff(kind: str, first: str, second: str) -> None:
                                  lineterm="")
     for line in lines:
         click.echo(line)
+
+
+@presets.command("new")
+@click.argument("kind", type=KIND)
+@click.argument("name")
+@click.option("--extends", "parent", default=None, help="A preset of the same kind to build on.")
+@click.option("--description", default="describe what this preset is for")
+@click.option("--maintainer", default="your team")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default="presets",
+              show_default=True, help="Preset root (a team directory or ./presets).")
+def new_preset(kind: str, name: str, parent: str | None, description: str, maintainer: str,
+               folder: str) -> None:
+    """Write a new preset KIND/NAME.yaml from a commented template.
+
+    \b
+      $ tunebook presets new hardware our-a100 --extends a100-80gb --dir team-presets
+    """
+    from pathlib import Path
+
+    from tunebook.presets import _check_name
+    from tunebook.scaffold import render, write_once
+
+    _check_name(kind, name)
+    if parent:
+        load_preset_doc(kind, parent)  # fail early with a did-you-mean
+    target = Path(folder) / kind / f"{name}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = render("preset.yaml.j2", kind=kind, name=name, extends=parent,
+                  description=description, maintainer=maintainer)
+    click.echo(str(write_once(target, text)))

@@ -16,6 +16,8 @@ from tunebook.provenance import display_path
 @click.argument("recipe")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option("--dry-run", is_flag=True, help="Stop after compiling the run directory.")
+@click.option("--locked", is_flag=True, help="Refuse to run when a preset, recipe file, dataset "
+              "or version differs from RECIPE.lock.yaml (`tunebook lock`).")
 @click.option("--skip-lint", is_flag=True, help="Train even if the dataset lint finds errors "
               "(recorded in the run manifest).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -26,7 +28,7 @@ from tunebook.provenance import display_path
               help="Multi-node: this machine's rank.")
 @click.option("--main-process-ip", default=None, help="Multi-node: rank 0's address.")
 @click.option("--main-process-port", type=int, default=None, help="Multi-node: rank 0's port.")
-def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, skip_lint: bool,
+def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, skip_lint: bool,
           out_dir: str | None, num_machines: int | None, machine_rank: int,
           main_process_ip: str | None, main_process_port: int | None) -> None:
     """Train RECIPE: compile a new run directory, validate with Axolotl, lint the data,
@@ -41,6 +43,10 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, skip_lint: boo
     from tunebook.runs import update_manifest
 
     compiled = prepare(recipe, overrides=list(overrides), build_model=True)
+    if locked:
+        from tunebook.commands.lock import check_locked
+
+        check_locked(compiled)
     run_dir = write_run(compiled, recipe, out_dir)
     err.print(f"run directory: [bold]{display_path(run_dir)}[/bold]")
     if dry_run:

@@ -61,7 +61,7 @@ class Normalizer:
     def __call__(self, obj: Any, line: int | None, index: int) -> tuple[Example | None, list[Finding]]:
         out: list[Finding] = []
 
-        def emit(rule, **fields: object) -> None:  # noqa: ANN001
+        def emit(rule, **fields: object) -> None:
             out.append(Finding(rule, rule.format(**fields), self.file, line, index))
 
         if not isinstance(obj, dict):
@@ -90,7 +90,7 @@ class Normalizer:
         ex = Example(self.file, line, index, fmt, turns, self.split, trainable)
         return ex, out
 
-    def _chat(self, obj: dict, fmt: str, emit) -> tuple[list | None, None]:  # noqa: ANN001
+    def _chat(self, obj: dict, fmt: str, emit) -> tuple[list | None, None]:
         field = self._f("messages" if fmt == "chat" else "conversations")
         msgs = obj.get(field)
         if not isinstance(msgs, list) or not msgs:
@@ -140,7 +140,7 @@ class Normalizer:
             turns.append((mapped, content))
         return (turns if ok else None), None
 
-    def _alpaca(self, obj: dict, emit) -> list | None:  # noqa: ANN001
+    def _alpaca(self, obj: dict, emit) -> list | None:
         ins, inp, out = obj.get(self._f("instruction")), obj.get(self._f("input"), ""), obj.get(self._f("output"))
         bad = False
         for name, value in (("instruction", ins), ("output", out)):
@@ -162,14 +162,14 @@ class Normalizer:
         turns.append(("assistant", out))
         return turns
 
-    def _completion(self, obj: dict, emit) -> list | None:  # noqa: ANN001
+    def _completion(self, obj: dict, emit) -> list | None:
         text = obj.get(self._f("text"))
         if not isinstance(text, str):
             emit(schema.MISSING_FIELD, format="completion", field=self._f("text"))
             return None
         return [("text", text)]
 
-    def _segments(self, obj: dict, emit) -> tuple[list | None, list | None]:  # noqa: ANN001
+    def _segments(self, obj: dict, emit) -> tuple[list | None, list | None]:
         segs = obj.get(self._f("segments"))
         if not isinstance(segs, list) or not segs:
             emit(schema.MISSING_FIELD, format="input_output", field=self._f("segments"))

@@ -175,11 +175,17 @@ def _first_fit(arch: ModelArch, req: PlanRequest, method: str, gpus: int, budget
                ) -> tuple[_Try | None, _Try]:
     """The first configuration within budget, and the smallest one tried."""
     smallest: _Try | None = None
+    host = hw.host_ram_gib(req.hardware, gpus)
     for t in _candidates(arch, req, method, gpus):
+        if t.est.host_gib > host:
+            continue  # offload would need more CPU RAM than the node has
         if smallest is None or t.est.peak_gib < smallest.est.peak_gib:
             smallest = t
         if t.est.peak_gib <= budget:
             return t, smallest
+    if smallest is None:  # every option needed offload beyond host RAM
+        t = next(_candidates(arch, req, method, gpus))
+        return None, t
     assert smallest is not None
     return None, smallest
 
@@ -242,6 +248,7 @@ def _finish(arch: ModelArch, req: PlanRequest, t: _Try, budget: float, why: list
         "(docs/planner.md)",
         "sample packing fills every sequence to sequence_len; flash/sdpa attention",
         "10% of device memory kept free",
+        *([f"DeepSpeed offload needs ~{t.est.host_gib:.0f} GiB host RAM"] if t.est.host_gib else []),
         *t.est.notes,
         *speed.assumptions,
     ]

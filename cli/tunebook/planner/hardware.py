@@ -44,3 +44,12 @@ def price_per_hour(hardware: dict[str, Any] | None) -> float | None:
     """USD per device-hour from the catalog; None when unknown."""
     value = (hardware or {}).get("price_usd_per_hour")
     return float(value) if value is not None else None
+
+
+DEFAULT_HOST_RAM_GB_PER_GPU = 128  # typical cloud GPU node: 100-250 GB RAM per GPU
+
+
+def host_ram_gib(hardware: dict[str, Any] | None, gpus: int) -> float:
+    """Host RAM for DeepSpeed offload: preset ``host_ram_gb`` per GPU, default 128."""
+    per_gpu = (hardware or {}).get("host_ram_gb") or DEFAULT_HOST_RAM_GB_PER_GPU
+    return float(per_gpu) * max(gpus, 1)

@@ -125,10 +125,20 @@ def zero_model_state_bytes(
     else:
         w, g, o = 2.0 * params / n + gathered, (grads16 + grads32) / n, opt / n
     if offload in ("optimizer", "all"):
-        g, o = (0.0 if stage < 3 else grads16 / n), 0.0
+        g, o = 0.0, 0.0  # gradients stream to CPU in reduce buckets
     if offload == "all" and stage == 3:
         w = gathered
     return {"weights": w, "gradients": g, "optimizer": o}
+
+
+def offload_host_bytes(params: int, trainable: int, offload: str) -> float:
+    """Host RAM that DeepSpeed CPU offload needs (per node): fp32 master, m, v and fp32
+    gradients = 16 B per trainable parameter, plus 2 B per parameter when parameters are
+    offloaded too (``estimate_zero3_model_states_mem_needs``: 16 and 18 × params; we leave
+    out its 1.5 buffer factor)."""
+    if offload == "none":
+        return 0.0
+    return 16.0 * trainable + (2.0 * params if offload == "all" else 0.0)
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -205,6 +215,7 @@ class MemoryEstimate:
     allocated_gib: float
     trainable_params: int
     notes: list[str] = field(default_factory=list)
+    host_gib: float = 0.0  # CPU RAM needed by DeepSpeed offload
 
 
 def estimate_memory(
@@ -285,4 +296,5 @@ def estimate_memory(
         allocated_gib=round((allocated + transient) / GIB, 3),
         trainable_params=trainable,
         notes=notes,
+        host_gib=round(offload_host_bytes(total, trainable, offload) / GIB, 3),
     )
