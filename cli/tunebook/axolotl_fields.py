@@ -131,8 +131,10 @@ def _is_hashable(value: Any) -> bool:
 
 def _matches(value: Any, spec: dict) -> bool:
     """Whether ``value`` fits the field's simplified type (about as lax as pydantic)."""
-    for alt in _split_union(spec["type"]):
-        alt = alt.strip()
+    alts = [alt.strip() for alt in _split_union(spec["type"])]
+    if sorted(alts) == ["float", "str"]:  # e.g. learning_rate: a validator parses the string
+        return _matches_one(value, "float")
+    for alt in alts:
         if alt == "enum":
             if _is_hashable(value) and value in spec.get("enum", ()):
                 return True

@@ -18,7 +18,6 @@ import argparse
 import json
 import random
 import re
-import string
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,12 +33,18 @@ HERE = Path(__file__).resolve().parent
 
 PII_PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "phone": re.compile(r"(?<![\w-])(?:\+?\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"),
+    "phone": re.compile(
+        r"(?<![\w-])(?:\+?\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])"
+    ),
     "intl-phone": re.compile(r"\+\d[\d\s().-]{7,}\d"),
     "card-like": re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"),
     "ip": re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"),
-    "api-key": re.compile(r"\b(?:sk|pk|api|key|token|ghp|xox[bp])[-_][A-Za-z0-9_-]{12,}|\b[A-Za-z0-9]{32,}\b"),
-    "chat-token": re.compile(r"<\|[^|>]*\|>|\[/?INST\]|</?s>|<<SYS>>|<start_of_turn>|<end_of_turn>"),
+    "api-key": re.compile(
+        r"\b(?:sk|pk|api|key|token|ghp|xox[bp])[-_][A-Za-z0-9_-]{12,}|\b[A-Za-z0-9]{32,}\b"
+    ),
+    "chat-token": re.compile(
+        r"<\|[^|>]*\|>|\[/?INST\]|</?s>|<<SYS>>|<start_of_turn>|<end_of_turn>"
+    ),
     "mojibake": re.compile(r"Ã.|â€|Â[^\w]|\ufffd"),
 }
 
@@ -208,19 +213,42 @@ SIGN_OFF = "— Sam from Support"
 SUPPORT_SLOTS: dict[str, Any] = {
     "order": lambda r: f"ORD-{r.randint(10000, 99999)}",
     "product": [
-        "Harbor mug set", "Alder standing desk", "Nimbus rain jacket", "Quill wireless keyboard",
-        "Ember pour-over kettle", "Juniper yoga mat", "Atlas trail backpack", "Pebble speaker",
-        "Cedar cutting board", "Lark desk lamp", "Drift weighted blanket", "Orbit phone stand",
-        "Willow linen sheets", "Copper chef's pan", "Marlow wool throw", "Basalt water bottle",
-        "Fable storage baskets", "Tundra thermal flask", "Sora bamboo towels", "Kinfolk tea tin",
+        "Harbor mug set",
+        "Alder standing desk",
+        "Nimbus rain jacket",
+        "Quill wireless keyboard",
+        "Ember pour-over kettle",
+        "Juniper yoga mat",
+        "Atlas trail backpack",
+        "Pebble speaker",
+        "Cedar cutting board",
+        "Lark desk lamp",
+        "Drift weighted blanket",
+        "Orbit phone stand",
+        "Willow linen sheets",
+        "Copper chef's pan",
+        "Marlow wool throw",
+        "Basalt water bottle",
+        "Fable storage baskets",
+        "Tundra thermal flask",
+        "Sora bamboo towels",
+        "Kinfolk tea tin",
     ],
     "carrier": ["Parcelway", "NorthPost", "SwiftDrop", "Greenline Courier", "Tidewater Freight"],
     "days": NUMBER_WORDS,
     "weekday": WEEKDAYS,
     "plan": ["Plus", "Team", "Studio", "Business"],
     "feature": [
-        "calendar sync", "CSV export", "the Kanban board", "recurring tasks", "shared projects",
-        "the weekly report", "time tracking", "file attachments", "reminders", "the Gantt view",
+        "calendar sync",
+        "CSV export",
+        "the Kanban board",
+        "recurring tasks",
+        "shared projects",
+        "the weekly report",
+        "time tracking",
+        "file attachments",
+        "reminders",
+        "the Gantt view",
     ],
     "code": ["SPRING15", "WELCOME10", "FERNDAY", "AUTUMN20", "COZY25", "FRIENDS5", "HOMEBASE"],
     "amount": lambda r: f"${r.randint(12, 240)}.{r.choice(['00', '49', '95', '99', '50'])}",
@@ -233,17 +261,41 @@ SUPPORT_SLOTS: dict[str, Any] = {
 }
 
 USER_OPENERS = [
-    "Hi,", "Hello,", "Hi there,", "Hey Fernway team,", "Good morning,", "Hello support,",
-    "Hi folks,", "", "", "", "Evening,", "Hi team,",
+    "Hi,",
+    "Hello,",
+    "Hi there,",
+    "Hey Fernway team,",
+    "Good morning,",
+    "Hello support,",
+    "Hi folks,",
+    "",
+    "",
+    "",
+    "Evening,",
+    "Hi team,",
 ]
 USER_CLOSERS = [
-    "Thanks.", "Thanks in advance!", "Appreciate any help.", "Cheers.", "", "", "",
-    "Thank you!", "Hope you can sort this out.", "Let me know what you need from me.",
-    "Kind regards.", "Would love a quick answer.",
+    "Thanks.",
+    "Thanks in advance!",
+    "Appreciate any help.",
+    "Cheers.",
+    "",
+    "",
+    "",
+    "Thank you!",
+    "Hope you can sort this out.",
+    "Let me know what you need from me.",
+    "Kind regards.",
+    "Would love a quick answer.",
 ]
 REPLY_OPENERS = [
-    "Hi there,", "Hello,", "Hi,", "Thanks for getting in touch,", "Thanks for reaching out,",
-    "Hi, and thanks for writing in.", "Hello, and thanks for the clear details.",
+    "Hi there,",
+    "Hello,",
+    "Hi,",
+    "Thanks for getting in touch,",
+    "Thanks for reaching out,",
+    "Hi, and thanks for writing in.",
+    "Hello, and thanks for the clear details.",
 ]
 APOLOGIES = [
     "I'm really sorry about this.",
@@ -265,8 +317,12 @@ REPLY_CLOSERS = [
     "Happy to help with anything else.",
 ]
 FOLLOWUP_OPENERS = [
-    "Thanks for following up.", "Good question.", "Glad to hear back from you.",
-    "Thanks for checking.", "Great question.", "Thanks for the quick reply.",
+    "Thanks for following up.",
+    "Good question.",
+    "Glad to hear back from you.",
+    "Thanks for checking.",
+    "Great question.",
+    "Thanks for the quick reply.",
 ]
 FOLLOWUP_EXTRAS = [
     "I've added a note to your account so anyone on the team can see the full picture.",
@@ -313,10 +369,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "",
         ],
         "followups": [
-            ("Thanks. Do I need to do anything if the first parcel turns up?",
-             "Nothing at all. If both arrive, keep the spare or gift it — we won't ask for it back."),
-            ("Will I get the new tracking link by email?",
-             "Yes, it goes to the address on your account as soon as {carrier} collects the parcel, usually within a few hours."),
+            (
+                "Thanks. Do I need to do anything if the first parcel turns up?",
+                "Nothing at all. If both arrive, keep the spare or gift it — we won't ask for it back.",
+            ),
+            (
+                "Will I get the new tracking link by email?",
+                "Yes, it goes to the address on your account as soon as {carrier} collects the parcel, usually within a few hours.",
+            ),
         ],
     },
     {
@@ -351,10 +411,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "",
         ],
         "followups": [
-            ("Do I need to send the broken one back?",
-             "No need. Please recycle it or dispose of it safely; we don't want you paying for postage on our mistake."),
-            ("How long until the refund shows up?",
-             "Refunds usually appear within {days} business days, depending on your bank. I'll keep an eye on it from our side."),
+            (
+                "Do I need to send the broken one back?",
+                "No need. Please recycle it or dispose of it safely; we don't want you paying for postage on our mistake.",
+            ),
+            (
+                "How long until the refund shows up?",
+                "Refunds usually appear within {days} business days, depending on your bank. I'll keep an eye on it from our side.",
+            ),
         ],
     },
     {
@@ -387,10 +451,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "I've added a small credit to your account for the trouble.",
         ],
         "followups": [
-            ("What if I'm not home when the courier comes?",
-             "They'll leave a card and try again the next working day. You can also drop it at any {carrier} point with the same label."),
-            ("Can I keep the wrong one and pay the difference?",
-             "Absolutely. Reply with a yes and I'll send a payment link for the difference instead of arranging a collection."),
+            (
+                "What if I'm not home when the courier comes?",
+                "They'll leave a card and try again the next working day. You can also drop it at any {carrier} point with the same label.",
+            ),
+            (
+                "Can I keep the wrong one and pay the difference?",
+                "Absolutely. Reply with a yes and I'll send a payment link for the difference instead of arranging a collection.",
+            ),
         ],
     },
     {
@@ -418,10 +486,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "I've passed this to the warehouse lead so it doesn't happen again."],
         "followups": [
-            ("Will it come in the same kind of box?",
-             "It'll be in a smaller box with the Fernway leaf on the side, sent by {carrier} with its own tracking number."),
-            ("Thanks! Could you send it to my office instead?",
-             "Of course. Reply with the office address and I'll update the shipment before it leaves the warehouse today."),
+            (
+                "Will it come in the same kind of box?",
+                "It'll be in a smaller box with the Fernway leaf on the side, sent by {carrier} with its own tracking number.",
+            ),
+            (
+                "Thanks! Could you send it to my office instead?",
+                "Of course. Reply with the office address and I'll update the shipment before it leaves the warehouse today.",
+            ),
         ],
     },
     {
@@ -453,10 +525,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "",
         ],
         "followups": [
-            ("Is there a reference I can give my bank?",
-             "Yes — quote refund reference RF-{order} to your bank. It proves the duplicate was returned on our side."),
-            ("Will this happen again on my next order?",
-             "It shouldn't. The retry issue was fixed yesterday, and I've added a note to watch your next payment."),
+            (
+                "Is there a reference I can give my bank?",
+                "Yes — quote refund reference RF-{order} to your bank. It proves the duplicate was returned on our side.",
+            ),
+            (
+                "Will this happen again on my next order?",
+                "It shouldn't. The retry issue was fixed yesterday, and I've added a note to watch your next payment.",
+            ),
         ],
     },
     {
@@ -487,10 +563,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "",
         ],
         "followups": [
-            ("Will the refund include the return postage?",
-             "Yes, the return label was free, so the full {amount} comes back to your original payment method."),
-            ("It's been four days and nothing yet. Is that normal?",
-             "Some banks take up to {days} business days to post it. I've double-checked and the refund left us on time."),
+            (
+                "Will the refund include the return postage?",
+                "Yes, the return label was free, so the full {amount} comes back to your original payment method.",
+            ),
+            (
+                "It's been four days and nothing yet. Is that normal?",
+                "Some banks take up to {days} business days to post it. I've double-checked and the refund left us on time.",
+            ),
         ],
     },
     {
@@ -521,10 +601,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "",
         ],
         "followups": [
-            ("Do I have to use the original box?",
-             "Not at all. Any sturdy box works, as long as the {product} is padded so it doesn't move around."),
-            ("Could I exchange it for a different colour instead?",
-             "Yes. Reply with the colour you'd like and I'll switch the return to an exchange, with free shipping both ways."),
+            (
+                "Do I have to use the original box?",
+                "Not at all. Any sturdy box works, as long as the {product} is padded so it doesn't move around.",
+            ),
+            (
+                "Could I exchange it for a different colour instead?",
+                "Yes. Reply with the colour you'd like and I'll switch the return to an exchange, with free shipping both ways.",
+            ),
         ],
     },
     {
@@ -552,10 +636,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["Delivery timing stays the same.", ""],
         "followups": [
-            ("Will this delay the delivery?",
-             "No — it still ships today and should arrive in {days} working days, just at the new address."),
-            ("Should I also update my address for future orders?",
-             "It's worth doing: go to Account, then Addresses, and set the new one as default so it's picked automatically."),
+            (
+                "Will this delay the delivery?",
+                "No — it still ships today and should arrive in {days} working days, just at the new address.",
+            ),
+            (
+                "Should I also update my address for future orders?",
+                "It's worth doing: go to Account, then Addresses, and set the new one as default so it's picked automatically.",
+            ),
         ],
     },
     {
@@ -583,10 +671,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "If you change your mind later, your basket is saved."],
         "followups": [
-            ("Can I use the money as store credit instead?",
-             "Yes. Reply with a yes and I'll convert the refund into store credit that never expires."),
-            ("Do I need to do anything else?",
-             "Nothing at all. The cancellation is final, and no parcel will be sent."),
+            (
+                "Can I use the money as store credit instead?",
+                "Yes. Reply with a yes and I'll convert the refund into store credit that never expires.",
+            ),
+            (
+                "Do I need to do anything else?",
+                "Nothing at all. The cancellation is final, and no parcel will be sent.",
+            ),
         ],
     },
     {
@@ -614,10 +706,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "I've extended the code's expiry on your account by two weeks too."],
         "followups": [
-            ("Can I use the code again on another order?",
-             "{code} is single-use, but I've added a fresh 10% code to your account for next time."),
-            ("Thanks! When will the difference show up?",
-             "It's already sent, so it should appear within {days} business days depending on your bank."),
+            (
+                "Can I use the code again on another order?",
+                "{code} is single-use, but I've added a fresh 10% code to your account for next time.",
+            ),
+            (
+                "Thanks! When will the difference show up?",
+                "It's already sent, so it should appear within {days} business days depending on your bank.",
+            ),
         ],
     },
     {
@@ -645,10 +741,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "No need to find the original packaging."],
         "followups": [
-            ("Does the warranty restart with the replacement?",
-             "Yes, the replacement comes with a fresh two-year warranty from the day it's delivered."),
-            ("Can I get a refund instead of a replacement?",
-             "Of course. Just say the word and I'll refund {amount} once the courier collects the faulty one."),
+            (
+                "Does the warranty restart with the replacement?",
+                "Yes, the replacement comes with a fresh two-year warranty from the day it's delivered.",
+            ),
+            (
+                "Can I get a refund instead of a replacement?",
+                "Of course. Just say the word and I'll refund {amount} once the courier collects the faulty one.",
+            ),
         ],
     },
     {
@@ -674,12 +774,19 @@ SCENARIOS: list[dict[str, Any]] = [
             "I've asked {carrier} to confirm its location today and I'll message you the moment they reply.",
             "If it isn't with you by {weekday}, I'll send a replacement by express at no cost.",
         ],
-        "extras": ["", "You can also ask {carrier} to hold it at a pickup point from their tracking page."],
+        "extras": [
+            "",
+            "You can also ask {carrier} to hold it at a pickup point from their tracking page.",
+        ],
         "followups": [
-            ("Can I pick it up from the depot instead?",
-             "Yes. Choose 'collect from depot' on the {carrier} tracking page, and bring a photo ID when you go."),
-            ("And if it arrives late for my trip?",
-             "Reply here and I'll refund the shipping and arrange whatever works best, including a return at our cost."),
+            (
+                "Can I pick it up from the depot instead?",
+                "Yes. Choose 'collect from depot' on the {carrier} tracking page, and bring a photo ID when you go.",
+            ),
+            (
+                "And if it arrives late for my trip?",
+                "Reply here and I'll refund the shipping and arrange whatever works best, including a return at our cost.",
+            ),
         ],
     },
     {
@@ -705,12 +812,19 @@ SCENARIOS: list[dict[str, Any]] = [
             "I've added you to the waitlist, and you'll get first access for 48 hours when it lands.",
             "I've reserved {count} for you from the incoming batch, with no payment until they ship.",
         ],
-        "extras": ["", "Sizes and colours usually sell out within a week, so the waitlist is worth it."],
+        "extras": [
+            "",
+            "Sizes and colours usually sell out within a week, so the waitlist is worth it.",
+        ],
         "followups": [
-            ("Will the price stay the same?",
-             "Yes, the price won't change for the restock, and your reservation locks it in."),
-            ("Can I get a different colour meanwhile?",
-             "Of course. Every other colour is in stock and ships within one working day."),
+            (
+                "Will the price stay the same?",
+                "Yes, the price won't change for the restock, and your reservation locks it in.",
+            ),
+            (
+                "Can I get a different colour meanwhile?",
+                "Of course. Every other colour is in stock and ships within one working day.",
+            ),
         ],
     },
     {
@@ -736,12 +850,19 @@ SCENARIOS: list[dict[str, Any]] = [
             "Reply with your company name and VAT number, and I'll send a PDF invoice within the hour.",
             "I've generated a VAT invoice and attached it to this conversation as a PDF.",
         ],
-        "extras": ["", "Future orders can include the details automatically if you add them under Account."],
+        "extras": [
+            "",
+            "Future orders can include the details automatically if you add them under Account.",
+        ],
         "followups": [
-            ("Can the invoice show our purchase order number too?",
-             "Yes. Send me the purchase order reference and I'll reissue the invoice with it printed under the company details."),
-            ("Do you accept bank transfer for business orders?",
-             "We do, for orders over {amount}. Choose 'Pay by invoice' at checkout and the payment terms are 30 days."),
+            (
+                "Can the invoice show our purchase order number too?",
+                "Yes. Send me the purchase order reference and I'll reissue the invoice with it printed under the company details.",
+            ),
+            (
+                "Do you accept bank transfer for business orders?",
+                "We do, for orders over {amount}. Choose 'Pay by invoice' at checkout and the payment terms are 30 days.",
+            ),
         ],
     },
     {
@@ -770,10 +891,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "Your projects and tasks are all intact."],
         "followups": [
-            ("Got in, thanks! How do I stop this happening again?",
-             "Turn on two-step sign-in under Settings, then Security. It protects the account and makes resets quicker."),
-            ("Will I lose the tasks I added offline?",
-             "No. Offline changes sync the moment you're signed in again, so everything you added will appear."),
+            (
+                "Got in, thanks! How do I stop this happening again?",
+                "Turn on two-step sign-in under Settings, then Security. It protects the account and makes resets quicker.",
+            ),
+            (
+                "Will I lose the tasks I added offline?",
+                "No. Offline changes sync the moment you're signed in again, so everything you added will appear.",
+            ),
         ],
     },
     {
@@ -801,10 +926,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "Your data is stored safely in the cloud, so nothing is lost."],
         "followups": [
-            ("The cache trick worked. Do I need to keep doing it?",
-             "Only until the update lands on {weekday}. After that the crash is fixed for good."),
-            ("Is my data safe while the app is crashing?",
-             "Yes, everything syncs to our servers as you go, so the crash can't delete tasks or projects."),
+            (
+                "The cache trick worked. Do I need to keep doing it?",
+                "Only until the update lands on {weekday}. After that the crash is fixed for good.",
+            ),
+            (
+                "Is my data safe while the app is crashing?",
+                "Yes, everything syncs to our servers as you go, so the crash can't delete tasks or projects.",
+            ),
         ],
     },
     {
@@ -832,10 +961,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "We're adding an alert so you'll know if sync ever stops again."],
         "followups": [
-            ("Will the missed events come back?",
-             "Yes — once sync reconnects it fetches everything from the last 30 days, missed events included."),
-            ("Do my teammates need to reconnect too?",
-             "Only if they see the same problem. Their tokens are separate, so most won't need to do anything."),
+            (
+                "Will the missed events come back?",
+                "Yes — once sync reconnects it fetches everything from the last 30 days, missed events included.",
+            ),
+            (
+                "Do my teammates need to reconnect too?",
+                "Only if they see the same problem. Their tokens are separate, so most won't need to do anything.",
+            ),
         ],
     },
     {
@@ -863,10 +996,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "A permanent fix is scheduled for the next release."],
         "followups": [
-            ("Can the export include completed tasks?",
-             "Yes. Tick 'Include completed' in the export dialog, and they'll appear with their completion dates."),
-            ("Is there a way to schedule this every week?",
-             "Weekly exports are on the {plan} plan. Open Reports, choose Schedule, and pick the day."),
+            (
+                "Can the export include completed tasks?",
+                "Yes. Tick 'Include completed' in the export dialog, and they'll appear with their completion dates.",
+            ),
+            (
+                "Is there a way to schedule this every week?",
+                "Weekly exports are on the {plan} plan. Open Reports, choose Schedule, and pick the day.",
+            ),
         ],
     },
     {
@@ -894,10 +1031,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "You can export everything from Settings, then Data, at any time."],
         "followups": [
-            ("Will my projects be deleted?",
-             "No. They stay on the free plan, read-only above its limits, until you choose to delete the account."),
-            ("Can I come back later with the same data?",
-             "Yes. Upgrade again any time and everything is exactly where you left it."),
+            (
+                "Will my projects be deleted?",
+                "No. They stay on the free plan, read-only above its limits, until you choose to delete the account.",
+            ),
+            (
+                "Can I come back later with the same data?",
+                "Yes. Upgrade again any time and everything is exactly where you left it.",
+            ),
         ],
     },
     {
@@ -925,10 +1066,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "Your current credit carries over automatically."],
         "followups": [
-            ("Can we pay yearly instead?",
-             "Yes — switch to annual billing on the same page and you'll save two months' worth."),
-            ("Is there a discount for nonprofits?",
-             "There is: 50% off any plan. Reply with a link to your registration and I'll apply it."),
+            (
+                "Can we pay yearly instead?",
+                "Yes — switch to annual billing on the same page and you'll save two months' worth.",
+            ),
+            (
+                "Is there a discount for nonprofits?",
+                "There is: 50% off any plan. Reply with a link to your registration and I'll apply it.",
+            ),
         ],
     },
     {
@@ -956,10 +1101,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "We've fixed the bug that caused this for other customers too."],
         "followups": [
-            ("Can you confirm nothing else is scheduled?",
-             "Confirmed: there are no active subscriptions or scheduled charges on your account now."),
-            ("Will my account be deleted?",
-             "Not unless you ask. It's on the free plan now, and you can delete it under Settings whenever you like."),
+            (
+                "Can you confirm nothing else is scheduled?",
+                "Confirmed: there are no active subscriptions or scheduled charges on your account now.",
+            ),
+            (
+                "Will my account be deleted?",
+                "Not unless you ask. It's on the free plan now, and you can delete it under Settings whenever you like.",
+            ),
         ],
     },
     {
@@ -987,10 +1136,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "You can change anyone's role later from the same screen."],
         "followups": [
-            ("Can I remove someone later?",
-             "Yes. Open Members, choose the person, and pick Remove; their tasks stay in the project."),
-            ("Do guests count towards our seat limit?",
-             "No, guests are free and don't use a seat, but they only see the projects you share."),
+            (
+                "Can I remove someone later?",
+                "Yes. Open Members, choose the person, and pick Remove; their tasks stay in the project.",
+            ),
+            (
+                "Do guests count towards our seat limit?",
+                "No, guests are free and don't use a seat, but they only see the projects you share.",
+            ),
         ],
     },
     {
@@ -1018,10 +1171,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "I've added an extra backup point to your account just in case."],
         "followups": [
-            ("They're back! How often do you back up?",
-             "Every hour, and we keep 30 days of history, so you can always ask us to roll back a project."),
-            ("Can I make my own backup?",
-             "Yes. Open Settings, then Data, and choose Export all; it gives you a full copy."),
+            (
+                "They're back! How often do you back up?",
+                "Every hour, and we keep 30 days of history, so you can always ask us to roll back a project.",
+            ),
+            (
+                "Can I make my own backup?",
+                "Yes. Open Settings, then Data, and choose Export all; it gives you a full copy.",
+            ),
         ],
     },
     {
@@ -1049,10 +1206,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "Our two-minute video guide in Help, then Getting started, covers it too."],
         "followups": [
-            ("Can I do the same on mobile?",
-             "Yes, the same option is in the task menu on your {device}, under Repeat."),
-            ("Can I share that view with my manager?",
-             "Absolutely. Tap Share on the view and they'll get a read-only link that updates live."),
+            (
+                "Can I do the same on mobile?",
+                "Yes, the same option is in the task menu on your {device}, under Repeat.",
+            ),
+            (
+                "Can I share that view with my manager?",
+                "Absolutely. Tap Share on the view and they'll get a read-only link that updates live.",
+            ),
         ],
     },
     {
@@ -1080,10 +1241,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "We're monitoring it closely all week."],
         "followups": [
-            ("Better now, thanks. Will archived cards still be searchable?",
-             "Yes. Archived cards show up in search and you can restore any of them in one click."),
-            ("Still slow for me. What next?",
-             "Thanks for checking. I've moved your workspace to a less busy server; give it ten minutes and try again."),
+            (
+                "Better now, thanks. Will archived cards still be searchable?",
+                "Yes. Archived cards show up in search and you can restore any of them in one click.",
+            ),
+            (
+                "Still slow for me. What next?",
+                "Thanks for checking. I've moved your workspace to a less busy server; give it ten minutes and try again.",
+            ),
         ],
     },
     {
@@ -1111,10 +1276,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "We keep invoices only as long as tax law requires, and nothing else."],
         "followups": [
-            ("Can I undo it if I change my mind?",
-             "Within the first 30 days, yes — just reply here. After that the data is gone for good."),
-            ("Will I still get marketing messages?",
-             "No, you're unsubscribed from everything the moment the deletion starts."),
+            (
+                "Can I undo it if I change my mind?",
+                "Within the first 30 days, yes — just reply here. After that the data is gone for good.",
+            ),
+            (
+                "Will I still get marketing messages?",
+                "No, you're unsubscribed from everything the moment the deletion starts.",
+            ),
         ],
     },
     {
@@ -1142,10 +1311,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "You can also set quiet hours on the same screen."],
         "followups": [
-            ("Can I get a daily summary instead?",
-             "Yes. In Notifications, switch on Daily digest, and you'll get one summary each morning."),
-            ("Does this apply on the web too?",
-             "Your notification settings are shared, so the change applies on the web and every device."),
+            (
+                "Can I get a daily summary instead?",
+                "Yes. In Notifications, switch on Daily digest, and you'll get one summary each morning.",
+            ),
+            (
+                "Does this apply on the web too?",
+                "Your notification settings are shared, so the change applies on the web and every device.",
+            ),
         ],
     },
     {
@@ -1173,10 +1346,14 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "extras": ["", "Save your new backup codes somewhere safe this time."],
         "followups": [
-            ("Where should I keep the backup codes?",
-             "A password manager is ideal, or printed and kept somewhere safe at home."),
-            ("Will my old phone still be able to log in?",
-             "No. Resetting two-step sign-in signs out every device, so the old phone loses access."),
+            (
+                "Where should I keep the backup codes?",
+                "A password manager is ideal, or printed and kept somewhere safe at home.",
+            ),
+            (
+                "Will my old phone still be able to log in?",
+                "No. Resetting two-step sign-in signs out every device, so the old phone loses access.",
+            ),
         ],
     },
 ]
@@ -1211,8 +1388,10 @@ def make_support(rng: random.Random, index: int) -> dict[str, Any] | None:
     if multi:
         question, answer = rng.choice(sc["followups"])
         second = join_sentences(
-            pick(rng, FOLLOWUP_OPENERS, slots), fill(answer, slots),
-            maybe(rng, 0.8, FOLLOWUP_EXTRAS, slots), maybe(rng, 0.5, REPLY_CLOSERS, slots),
+            pick(rng, FOLLOWUP_OPENERS, slots),
+            fill(answer, slots),
+            maybe(rng, 0.8, FOLLOWUP_EXTRAS, slots),
+            maybe(rng, 0.5, REPLY_CLOSERS, slots),
         )
         second = f"{second}\n\n{SIGN_OFF}"
         messages += [msg("user", fill(question, slots)), msg("assistant", second)]
@@ -1240,14 +1419,37 @@ TICKET_SLOTS: dict[str, Any] = {
     "invoice": lambda r: f"INV-{r.randint(2023, 2025)}-{r.randint(1, 999):04d}",
     "amount": lambda r: r.choice(["$", "€", "£"]) + f"{r.randint(5, 480)}.{r.randint(0, 99):02d}",
     "product": [
-        "standing desk", "espresso grinder", "rain jacket", "trail shoes", "bookshelf",
-        "air purifier", "wool rug", "office chair", "cast iron pot", "baby monitor",
-        "road bike helmet", "linen duvet", "gaming headset", "kids' scooter", "wall clock",
+        "standing desk",
+        "espresso grinder",
+        "rain jacket",
+        "trail shoes",
+        "bookshelf",
+        "air purifier",
+        "wool rug",
+        "office chair",
+        "cast iron pot",
+        "baby monitor",
+        "road bike helmet",
+        "linen duvet",
+        "gaming headset",
+        "kids' scooter",
+        "wall clock",
     ],
     "feature": [
-        "the dashboard", "the reports page", "the mobile app", "search", "the calendar view",
-        "file upload", "the checkout page", "the invoice PDF", "notifications", "the API",
-        "the team inbox", "two-step login", "the CSV importer", "the editor",
+        "the dashboard",
+        "the reports page",
+        "the mobile app",
+        "search",
+        "the calendar view",
+        "file upload",
+        "the checkout page",
+        "the invoice PDF",
+        "notifications",
+        "the API",
+        "the team inbox",
+        "two-step login",
+        "the CSV importer",
+        "the editor",
     ],
     "device": ["iPhone 13", "Pixel 7", "Galaxy tablet", "MacBook", "Windows 11 PC", "iPad Air"],
     "browser": ["Firefox", "Safari", "Chrome", "Edge"],
@@ -1502,14 +1704,40 @@ TICKET_SUBJECTS: dict[str, list[str]] = {
     "other": ["Question", "Hello", "Quick query", "General enquiry", "Partnership"],
 }
 TICKET_PREFIXES = [
-    "", "", "", "", "Hi,", "Hello,", "Hi there,", "Hey,", "Good afternoon,", "Quick one:",
-    "Sorry to bother you,", "Hoping you can help.", "Long-time customer here.", "Urgent:",
-    "Hi support team,", "First time writing in.",
+    "",
+    "",
+    "",
+    "",
+    "Hi,",
+    "Hello,",
+    "Hi there,",
+    "Hey,",
+    "Good afternoon,",
+    "Quick one:",
+    "Sorry to bother you,",
+    "Hoping you can help.",
+    "Long-time customer here.",
+    "Urgent:",
+    "Hi support team,",
+    "First time writing in.",
 ]
 TICKET_SUFFIXES = [
-    "", "", "", "", "Thanks.", "Thanks in advance!", "Cheers.", "Please advise.",
-    "Appreciate it.", "Any help appreciated.", "Let me know.", "Thank you so much.",
-    "Would appreciate a reply today.", "Regards.", "Not urgent.", "This is the second time I'm asking.",
+    "",
+    "",
+    "",
+    "",
+    "Thanks.",
+    "Thanks in advance!",
+    "Cheers.",
+    "Please advise.",
+    "Appreciate it.",
+    "Any help appreciated.",
+    "Let me know.",
+    "Thank you so much.",
+    "Would appreciate a reply today.",
+    "Regards.",
+    "Not urgent.",
+    "This is the second time I'm asking.",
 ]
 TICKET_CONTEXT: list[tuple[str, tuple[str, ...]]] = [
     ("I'm on the {plan} plan.", ("billing", "bug", "feature_request", "account")),
@@ -1540,7 +1768,9 @@ def make_ticket(rng: random.Random, index: int) -> dict[str, Any] | None:
         text = text.lower()
     return {
         "messages": [
-            msg("system", CLASSIFIER_SYSTEM), msg("user", text), msg("assistant", label),
+            msg("system", CLASSIFIER_SYSTEM),
+            msg("user", text),
+            msg("assistant", label),
         ]
     }
 
@@ -1587,30 +1817,78 @@ INVOICE_SCHEMA: dict[str, Any] = {
 
 # locale: currency, number style, date formats, money templates ({n} = formatted number)
 LOCALES: dict[str, dict[str, Any]] = {
-    "us": {"cur": "USD", "num": "en", "dates": ["iso", "us_long", "us_short", "us_slash"],
-           "money": ["${n}", "USD {n}", "{n} USD", "US${n}"]},
-    "uk": {"cur": "GBP", "num": "en", "dates": ["en_long", "en_short", "en_slash", "iso"],
-           "money": ["£{n}", "GBP {n}", "£{n} GBP"]},
-    "ie": {"cur": "EUR", "num": "en", "dates": ["en_long", "en_short", "en_slash"],
-           "money": ["€{n}", "EUR {n}", "{n} EUR"]},
-    "de": {"cur": "EUR", "num": "de", "dates": ["de_dot", "de_long", "iso"],
-           "money": ["{n} €", "{n} EUR", "EUR {n}"]},
-    "fr": {"cur": "EUR", "num": "fr", "dates": ["fr_long", "fr_slash", "iso"],
-           "money": ["{n} €", "{n} EUR"]},
-    "ch": {"cur": "CHF", "num": "ch", "dates": ["de_dot", "iso", "en_long"],
-           "money": ["CHF {n}", "{n} CHF", "Fr. {n}"]},
-    "jp": {"cur": "JPY", "num": "jp", "dates": ["jp_slash", "jp_kanji", "iso"],
-           "money": ["¥{n}", "{n}円", "JPY {n}"]},
-    "ca": {"cur": "CAD", "num": "en", "dates": ["iso", "us_long", "en_short"],
-           "money": ["CA${n}", "CAD {n}", "${n} CAD"]},
-    "au": {"cur": "AUD", "num": "en", "dates": ["en_slash", "en_long", "en_short"],
-           "money": ["A${n}", "AUD {n}", "${n} AUD"]},
-    "se": {"cur": "SEK", "num": "fr", "dates": ["iso", "se_long"],
-           "money": ["{n} kr", "SEK {n}", "{n} SEK"]},
-    "in": {"cur": "INR", "num": "in", "dates": ["en_slash", "en_long", "en_short"],
-           "money": ["₹{n}", "Rs. {n}", "INR {n}"]},
-    "sg": {"cur": "SGD", "num": "en", "dates": ["en_short", "en_long", "iso"],
-           "money": ["S${n}", "SGD {n}"]},
+    "us": {
+        "cur": "USD",
+        "num": "en",
+        "dates": ["iso", "us_long", "us_short", "us_slash"],
+        "money": ["${n}", "USD {n}", "{n} USD", "US${n}"],
+    },
+    "uk": {
+        "cur": "GBP",
+        "num": "en",
+        "dates": ["en_long", "en_short", "en_slash", "iso"],
+        "money": ["£{n}", "GBP {n}", "£{n} GBP"],
+    },
+    "ie": {
+        "cur": "EUR",
+        "num": "en",
+        "dates": ["en_long", "en_short", "en_slash"],
+        "money": ["€{n}", "EUR {n}", "{n} EUR"],
+    },
+    "de": {
+        "cur": "EUR",
+        "num": "de",
+        "dates": ["de_dot", "de_long", "iso"],
+        "money": ["{n} €", "{n} EUR", "EUR {n}"],
+    },
+    "fr": {
+        "cur": "EUR",
+        "num": "fr",
+        "dates": ["fr_long", "fr_slash", "iso"],
+        "money": ["{n} €", "{n} EUR"],
+    },
+    "ch": {
+        "cur": "CHF",
+        "num": "ch",
+        "dates": ["de_dot", "iso", "en_long"],
+        "money": ["CHF {n}", "{n} CHF", "Fr. {n}"],
+    },
+    "jp": {
+        "cur": "JPY",
+        "num": "jp",
+        "dates": ["jp_slash", "jp_kanji", "iso"],
+        "money": ["¥{n}", "{n}円", "JPY {n}"],
+    },
+    "ca": {
+        "cur": "CAD",
+        "num": "en",
+        "dates": ["iso", "us_long", "en_short"],
+        "money": ["CA${n}", "CAD {n}", "${n} CAD"],
+    },
+    "au": {
+        "cur": "AUD",
+        "num": "en",
+        "dates": ["en_slash", "en_long", "en_short"],
+        "money": ["A${n}", "AUD {n}", "${n} AUD"],
+    },
+    "se": {
+        "cur": "SEK",
+        "num": "fr",
+        "dates": ["iso", "se_long"],
+        "money": ["{n} kr", "SEK {n}", "{n} SEK"],
+    },
+    "in": {
+        "cur": "INR",
+        "num": "in",
+        "dates": ["en_slash", "en_long", "en_short"],
+        "money": ["₹{n}", "Rs. {n}", "INR {n}"],
+    },
+    "sg": {
+        "cur": "SGD",
+        "num": "en",
+        "dates": ["en_short", "en_long", "iso"],
+        "money": ["S${n}", "SGD {n}"],
+    },
 }
 AMBIGUOUS_DATES = {"us_slash", "en_slash", "fr_slash"}
 MONTHS_SHORT = [m[:3] for m in MONTHS]
@@ -1847,27 +2125,59 @@ VENDORS: list[tuple[str, str, str, str]] = [
     ("Merlion Catering Pte Ltd", "sg", "catering", "8 Jalan Besar, Singapore"),
 ]
 CLIENTS = [
-    "Fernway Ltd", "Quillon Studio", "Harrow & Vale Architects", "Brightmoor Academy",
-    "Tidepool Games", "Oakhurst Dental Group", "Lumen Works", "Saltmarsh Brewing",
-    "Cairn Outdoor", "Velvet Fern Design", "Riverbend Clinic", "Orchard Lane Books",
+    "Fernway Ltd",
+    "Quillon Studio",
+    "Harrow & Vale Architects",
+    "Brightmoor Academy",
+    "Tidepool Games",
+    "Oakhurst Dental Group",
+    "Lumen Works",
+    "Saltmarsh Brewing",
+    "Cairn Outdoor",
+    "Velvet Fern Design",
+    "Riverbend Clinic",
+    "Orchard Lane Books",
 ]
 INVOICE_LEADS = [
-    "", "", "", "Extract the invoice fields:", "Can you pull the details out of this?",
-    "Here's the text from a scanned invoice:", "Parse this receipt please.",
-    "Invoice text below.", "OCR output from our expense app:", "Please extract:",
-    "From the accounts inbox:", "Turn this into JSON:", "Receipt I need to file:",
+    "",
+    "",
+    "",
+    "Extract the invoice fields:",
+    "Can you pull the details out of this?",
+    "Here's the text from a scanned invoice:",
+    "Parse this receipt please.",
+    "Invoice text below.",
+    "OCR output from our expense app:",
+    "Please extract:",
+    "From the accounts inbox:",
+    "Turn this into JSON:",
+    "Receipt I need to file:",
 ]
 
 
 def _invoice_number(rng: random.Random, year: int, receipt: bool) -> str:
     n = rng.randint(1, 9999)
     if receipt:
-        forms = [f"R{rng.randint(100, 999)}-{n:04d}", f"{rng.randint(10, 99)}-{n:05d}",
-                 f"T{n:05d}", f"{n:06d}", f"B-{year % 100}{n:04d}"]
+        forms = [
+            f"R{rng.randint(100, 999)}-{n:04d}",
+            f"{rng.randint(10, 99)}-{n:05d}",
+            f"T{n:05d}",
+            f"{n:06d}",
+            f"B-{year % 100}{n:04d}",
+        ]
     else:
-        forms = [f"INV-{year}-{n:04d}", f"{year}/{n:04d}", f"RE-{year}-{n:03d}", f"F{year}-{n:04d}",
-                 f"A{n:05d}", f"SI-{n:06d}", f"{year % 100}-{n:04d}", f"INV{n:05d}",
-                 f"NO.{n:04d}", f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPQRS')}-{n:04d}"]
+        forms = [
+            f"INV-{year}-{n:04d}",
+            f"{year}/{n:04d}",
+            f"RE-{year}-{n:03d}",
+            f"F{year}-{n:04d}",
+            f"A{n:05d}",
+            f"SI-{n:06d}",
+            f"{year % 100}-{n:04d}",
+            f"INV{n:05d}",
+            f"NO.{n:04d}",
+            f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPQRS')}-{n:04d}",
+        ]
     return rng.choice(forms)
 
 
@@ -1934,8 +2244,11 @@ class Invoice:
             "currency": self.cur,
             "total": value(self.total_minor),
             "line_items": [
-                {"description": desc, "quantity": int(q) if q == int(q) else q,
-                 "unit_price": value(u)}
+                {
+                    "description": desc,
+                    "quantity": int(q) if q == int(q) else q,
+                    "unit_price": value(u),
+                }
                 for desc, q, u in self.items
             ],
         }
@@ -1945,15 +2258,24 @@ def _layout_plain(inv: Invoice, rng: random.Random) -> str:
     head = rng.choice(["INVOICE", "Invoice", "TAX INVOICE", "Sales invoice", "Bill"])
     num_label = rng.choice(["Invoice No.", "Invoice #", "Invoice number", "Ref", "No."])
     date_label = rng.choice(["Date", "Invoice date", "Issued", "Date of issue"])
-    lines = [inv.vendor, inv.address, "", head, f"{num_label}: {inv.number}",
-             f"{date_label}: {inv.date}"]
+    lines = [
+        inv.vendor,
+        inv.address,
+        "",
+        head,
+        f"{num_label}: {inv.number}",
+        f"{date_label}: {inv.date}",
+    ]
     if rng.random() < 0.6:
         lines.append(f"{rng.choice(['Bill to', 'Customer', 'Billed to'])}: {inv.client}")
     lines.append("")
     style = rng.randint(0, 2)
     if style == 0:
-        lines.append(rng.choice(["Description | Qty | Unit price | Amount",
-                                 "Item | Qty | Price | Line total"]))
+        lines.append(
+            rng.choice(
+                ["Description | Qty | Unit price | Amount", "Item | Qty | Price | Line total"]
+            )
+        )
         for desc, q, u in inv.items:
             lines.append(f"{desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
     elif style == 1:
@@ -1963,33 +2285,58 @@ def _layout_plain(inv: Invoice, rng: random.Random) -> str:
         for i, (desc, q, u) in enumerate(inv.items, 1):
             lines.append(f"{i}. {desc} — qty {inv.q(q)}, unit {inv.n(u)}")
     lines.append("")
-    lines.append(f"{rng.choice(['Total', 'Total due', 'Amount due', 'Balance due', 'TOTAL'])}: "
-                 f"{inv.money(inv.total_minor)}")
-    lines.append(rng.choice(["Payment terms: 14 days.", "Thank you for your business!",
-                             "Please pay within 30 days of the invoice date.", "",
-                             f"Payment reference: {inv.number}"]))
+    lines.append(
+        f"{rng.choice(['Total', 'Total due', 'Amount due', 'Balance due', 'TOTAL'])}: "
+        f"{inv.money(inv.total_minor)}"
+    )
+    lines.append(
+        rng.choice(
+            [
+                "Payment terms: 14 days.",
+                "Thank you for your business!",
+                "Please pay within 30 days of the invoice date.",
+                "",
+                f"Payment reference: {inv.number}",
+            ]
+        )
+    )
     return "\n".join(lines).strip()
 
 
 def _layout_email(inv: Invoice, rng: random.Random) -> str:
-    subject = rng.choice([f"Invoice {inv.number} from {inv.vendor}", f"Your invoice {inv.number}",
-                          f"{inv.vendor}: invoice {inv.number}"])
+    subject = rng.choice(
+        [
+            f"Invoice {inv.number} from {inv.vendor}",
+            f"Your invoice {inv.number}",
+            f"{inv.vendor}: invoice {inv.number}",
+        ]
+    )
     greeting = rng.choice(["Hello,", "Hi there,", "Dear customer,", f"Dear {inv.client} team,"])
-    intro = rng.choice([
-        f"Please find below the summary of invoice {inv.number}, issued on {inv.date}.",
-        f"Thanks for your order. Here is invoice {inv.number} dated {inv.date}.",
-        f"As agreed, we are billing the following under invoice {inv.number} ({inv.date}).",
-        f"Attached and summarised below is our invoice {inv.number}, dated {inv.date}.",
-    ])
+    intro = rng.choice(
+        [
+            f"Please find below the summary of invoice {inv.number}, issued on {inv.date}.",
+            f"Thanks for your order. Here is invoice {inv.number} dated {inv.date}.",
+            f"As agreed, we are billing the following under invoice {inv.number} ({inv.date}).",
+            f"Attached and summarised below is our invoice {inv.number}, dated {inv.date}.",
+        ]
+    )
     items = [
-        rng.choice(["- {q} x {d} at {u} each", "* {d}: {q} @ {u}", "- {d} ({q} units, {u} per unit)"])
-        .format(q=inv.q(q), d=desc, u=inv.n(u))
+        rng.choice(
+            ["- {q} x {d} at {u} each", "* {d}: {q} @ {u}", "- {d} ({q} units, {u} per unit)"]
+        ).format(q=inv.q(q), d=desc, u=inv.n(u))
         for desc, q, u in inv.items
     ]
-    total = rng.choice(["Total: {m}", "Amount due: {m}", "The total comes to {m}.",
-                        "Total payable: {m}"]).format(m=inv.money(inv.total_minor))
-    terms = rng.choice(["Payment is due within 30 days.", "We appreciate prompt payment.",
-                        "Let us know if anything looks off.", ""])
+    total = rng.choice(
+        ["Total: {m}", "Amount due: {m}", "The total comes to {m}.", "Total payable: {m}"]
+    ).format(m=inv.money(inv.total_minor))
+    terms = rng.choice(
+        [
+            "Payment is due within 30 days.",
+            "We appreciate prompt payment.",
+            "Let us know if anything looks off.",
+            "",
+        ]
+    )
     sign = rng.choice(["Kind regards", "Best wishes", "Thanks again", "Many thanks"])
     team = rng.choice(["Accounts team", "The billing team", "Finance", "Accounts receivable"])
     forwarded = rng.random() < 0.3
@@ -1998,8 +2345,12 @@ def _layout_email(inv: Invoice, rng: random.Random) -> str:
         body += ["", terms]
     body += ["", f"{sign},", f"{team}, {inv.vendor}"]
     if forwarded:
-        body = ["---------- Forwarded message ----------", f"From: {inv.vendor} billing",
-                f"Date: {inv.date}", *body]
+        body = [
+            "---------- Forwarded message ----------",
+            f"From: {inv.vendor} billing",
+            f"Date: {inv.date}",
+            *body,
+        ]
     return "\n".join(body)
 
 
@@ -2019,8 +2370,17 @@ def _layout_receipt(inv: Invoice, rng: random.Random) -> str:
     total_label = rng.choice(["TOTAL", "T0TAL", "TOTAL DUE", "SUM", "Total"])
     lines.append(f"{total_label}  {inv.money(inv.total_minor)}")
     lines.append(rng.choice(["CARD", "CASH", "CONTACTLESS", "Paid by card", ""]))
-    lines.append(rng.choice(["THANK YOU!", "Thanks, see you soon", "Please keep your receipt",
-                             "No refunds without receipt", ""]))
+    lines.append(
+        rng.choice(
+            [
+                "THANK YOU!",
+                "Thanks, see you soon",
+                "Please keep your receipt",
+                "No refunds without receipt",
+                "",
+            ]
+        )
+    )
     text = "\n".join(line for line in lines if line)
     if rng.random() < 0.5:  # OCR-ish spacing noise outside the numbers
         text = text.replace(":", " :") if rng.random() < 0.5 else text.replace("  ", "   ")
@@ -2028,58 +2388,98 @@ def _layout_receipt(inv: Invoice, rng: random.Random) -> str:
 
 
 def _layout_table(inv: Invoice, rng: random.Random) -> str:
-    title = rng.choice([f"Invoice {inv.number} — {inv.vendor}", f"{inv.vendor} · Invoice {inv.number}"])
+    title = rng.choice(
+        [f"Invoice {inv.number} — {inv.vendor}", f"{inv.vendor} · Invoice {inv.number}"]
+    )
     rows = ["| Item | Qty | Unit | Total |", "|---|---|---|---|"]
     for desc, q, u in inv.items:
         rows.append(f"| {desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))} |")
     cur_note = rng.choice([f"All amounts in {inv.cur}.", f"Currency: {inv.cur}", ""])
-    return "\n".join([
-        title, f"{rng.choice(['Date', 'Issued on', 'Invoice date'])}: {inv.date}",
-        *([cur_note] if cur_note else []), "", *rows, "",
-        f"**{rng.choice(['Total', 'Grand total', 'Amount due'])}: {inv.money(inv.total_minor)}**",
-    ])
+    return "\n".join(
+        [
+            title,
+            f"{rng.choice(['Date', 'Issued on', 'Invoice date'])}: {inv.date}",
+            *([cur_note] if cur_note else []),
+            "",
+            *rows,
+            "",
+            f"**{rng.choice(['Total', 'Grand total', 'Amount due'])}: {inv.money(inv.total_minor)}**",
+        ]
+    )
 
 
 def _layout_oneline(inv: Invoice, rng: random.Random) -> str:
     items = ", ".join(f"{inv.q(q)}x {desc} {inv.n(u)}" for desc, q, u in inv.items)
-    return rng.choice([
-        "{v} receipt no. {num}, {d}: {items}. Total {t}.",
-        "Paid {t} at {v} on {d} (ref {num}) for {items}.",
-        "{d} — {v} — #{num} — {items} — total {t}",
-    ]).format(v=inv.vendor, num=inv.number, d=inv.date, items=items, t=inv.money(inv.total_minor))
+    return rng.choice(
+        [
+            "{v} receipt no. {num}, {d}: {items}. Total {t}.",
+            "Paid {t} at {v} on {d} (ref {num}) for {items}.",
+            "{d} — {v} — #{num} — {items} — total {t}",
+        ]
+    ).format(v=inv.vendor, num=inv.number, d=inv.date, items=items, t=inv.money(inv.total_minor))
 
 
 def _layout_de(inv: Invoice, rng: random.Random) -> str:
-    lines = [inv.vendor, inv.address, "", f"Rechnung Nr. {inv.number}",
-             f"{rng.choice(['Rechnungsdatum', 'Datum'])}: {inv.date}",
-             f"Kunde: {inv.client}", "", "Pos. | Bezeichnung | Menge | Einzelpreis | Gesamt"]
+    lines = [
+        inv.vendor,
+        inv.address,
+        "",
+        f"Rechnung Nr. {inv.number}",
+        f"{rng.choice(['Rechnungsdatum', 'Datum'])}: {inv.date}",
+        f"Kunde: {inv.client}",
+        "",
+        "Pos. | Bezeichnung | Menge | Einzelpreis | Gesamt",
+    ]
     for i, (desc, q, u) in enumerate(inv.items, 1):
         lines.append(f"{i} | {desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
     total = inv.total_minor
     vat = total - round(total / 1.19)
-    lines += ["", f"{rng.choice(['Gesamtbetrag', 'Rechnungsbetrag', 'Summe brutto'])}: {inv.money(total)}",
-              f"Enthaltene MwSt. 19 %: {inv.money(vat)}",
-              rng.choice(["Zahlbar innerhalb von 14 Tagen ohne Abzug.", "Vielen Dank für Ihren Auftrag!"])]
+    lines += [
+        "",
+        f"{rng.choice(['Gesamtbetrag', 'Rechnungsbetrag', 'Summe brutto'])}: {inv.money(total)}",
+        f"Enthaltene MwSt. 19 %: {inv.money(vat)}",
+        rng.choice(
+            ["Zahlbar innerhalb von 14 Tagen ohne Abzug.", "Vielen Dank für Ihren Auftrag!"]
+        ),
+    ]
     return "\n".join(lines)
 
 
 def _layout_fr(inv: Invoice, rng: random.Random) -> str:
-    lines = [inv.vendor, inv.address, "", f"FACTURE N° {inv.number}",
-             f"{rng.choice(['Date', 'Date de facturation', 'Émise le'])} : {inv.date}",
-             f"Client : {inv.client}", "", "Désignation | Qté | PU | Montant"]
+    lines = [
+        inv.vendor,
+        inv.address,
+        "",
+        f"FACTURE N° {inv.number}",
+        f"{rng.choice(['Date', 'Date de facturation', 'Émise le'])} : {inv.date}",
+        f"Client : {inv.client}",
+        "",
+        "Désignation | Qté | PU | Montant",
+    ]
     for desc, q, u in inv.items:
         lines.append(f"{desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))}")
     total = inv.total_minor
     vat = total - round(total / 1.2)
-    lines += ["", f"Total TTC : {inv.money(total)}", f"dont TVA 20 % : {inv.money(vat)}",
-              rng.choice(["Paiement à 30 jours.", "Merci pour votre confiance.", ""])]
+    lines += [
+        "",
+        f"Total TTC : {inv.money(total)}",
+        f"dont TVA 20 % : {inv.money(vat)}",
+        rng.choice(["Paiement à 30 jours.", "Merci pour votre confiance.", ""]),
+    ]
     return "\n".join(lines).strip()
 
 
 def _layout_jp(inv: Invoice, rng: random.Random) -> str:
-    lines = [f"{rng.choice(['請求書 / Invoice', '御請求書', 'INVOICE 請求書'])}", inv.vendor,
-             inv.address, f"請求番号 No.: {inv.number}", f"発行日 Date: {inv.date}",
-             f"{inv.client} 御中", "", "品名 Item / 数量 Qty / 単価 Unit / 金額 Amount"]
+    lines = [
+        f"{rng.choice(['請求書 / Invoice', '御請求書', 'INVOICE 請求書'])}",
+        inv.vendor,
+        inv.address,
+        f"請求番号 No.: {inv.number}",
+        f"発行日 Date: {inv.date}",
+        f"{inv.client} 御中",
+        "",
+        "品名 Item / 数量 Qty / 単価 Unit / 金額 Amount",
+    ]
     for desc, q, u in inv.items:
         lines.append(f"{desc} / {inv.q(q)} / {inv.n(u)} / {inv.n(inv.line_minor(q, u))}")
     lines += ["", f"合計 Total: {inv.money(inv.total_minor)}（税込）"]
@@ -2107,3 +2507,625 @@ def make_invoice(rng: random.Random, index: int) -> dict[str, Any] | None:
     if sum(len(m["content"]) for m in example["messages"]) > 1500:
         return None
     return example
+
+
+# --------------------------------------------------------------------------------------------
+# 4. release-notes
+# --------------------------------------------------------------------------------------------
+
+RELEASE_SYSTEM = (
+    "You write release notes for end users. Given the commits of a release, reply with 3 to 5 "
+    "short bullet points covering the changes users will notice. Skip internal chores."
+)
+
+# name, kind, scopes (component names used in commit scopes), noun (apps: the thing users handle)
+PROJECTS: list[tuple[str, str, list[str], str]] = [
+    ("loomctl", "dev", ["deploy", "config", "cli", "cache", "auth"], ""),
+    ("pgwarden", "dev", ["backup", "restore", "scheduler", "s3", "cli"], ""),
+    ("tessellate", "dev", ["mesh", "io", "geometry", "api", "docs"], ""),
+    ("quillmark", "dev", ["rules", "parser", "fix", "config", "output"], ""),
+    ("brisk-http", "dev", ["client", "retry", "pool", "tls", "streaming"], ""),
+    ("tidyfeed", "dev", ["parser", "atom", "rss", "dates", "cli"], ""),
+    ("driftwood", "dev", ["shipper", "tail", "buffer", "outputs", "config"], ""),
+    ("emberdb", "dev", ["storage", "compaction", "wal", "query", "bindings"], ""),
+    ("wrenbuild", "dev", ["graph", "cache", "remote", "cli", "watch"], ""),
+    ("sextant", "dev", ["projections", "index", "io", "api", "cli"], ""),
+    ("Fernway Planner", "app", ["board", "calendar", "sync", "mobile", "notifications"], "task"),
+    ("Ledgerly", "app", ["budgets", "import", "reports", "sync", "ios"], "expense"),
+    ("Trailmate", "app", ["maps", "offline", "tracking", "android", "social"], "hike"),
+    ("Studybird", "app", ["decks", "review", "editor", "sync", "web"], "flashcard"),
+    ("Marigold CRM", "app", ["contacts", "pipeline", "email", "reports", "api"], "contact"),
+    ("Harbor Notes", "app", ["editor", "search", "sync", "sharing", "desktop"], "note"),
+    ("Kitefly", "app", ["gallery", "upload", "albums", "android", "web"], "photo"),
+    ("Tally Habit", "app", ["streaks", "reminders", "widgets", "stats", "ios"], "habit"),
+    ("Brightdesk", "app", ["inbox", "macros", "sla", "reports", "widget"], "ticket"),
+    ("Sproutly", "app", ["plants", "reminders", "camera", "community", "web"], "plant"),
+]
+
+RELEASE_SLOTS: dict[str, Any] = {
+    "fmt": ["YAML", "TOML", "JSON", "CSV", "Parquet", "NDJSON", "XML"],
+    "os": ["Windows", "macOS", "Linux", "FreeBSD", "Apple Silicon Macs", "ARM Linux"],
+    "flag": [
+        "--dry-run",
+        "--verbose",
+        "--output",
+        "--parallel",
+        "--since",
+        "--format",
+        "--quiet",
+        "--no-color",
+        "--watch",
+        "--timeout",
+        "--profile",
+        "--limit",
+    ],
+    "subcmd": [
+        "init",
+        "sync",
+        "deploy",
+        "check",
+        "export",
+        "status",
+        "diff",
+        "clean",
+        "doctor",
+        "upgrade",
+        "inspect",
+        "prune",
+    ],
+    "runtime": ["Python 3.8", "Node 16", "Go 1.19", "Rust 1.65", "Windows 7", "Ruby 2.7"],
+    "pct": ["30%", "40%", "2x", "3x", "60%", "25%"],
+    "pr": lambda r: f"#{r.randint(120, 4800)}",
+    "screen": [
+        "settings page",
+        "dashboard",
+        "onboarding flow",
+        "search screen",
+        "profile page",
+        "notifications panel",
+        "calendar view",
+        "home screen",
+        "sidebar",
+    ],
+    "platform": ["iOS", "Android", "the web app", "the desktop app", "tablets"],
+    "lang": [
+        "German",
+        "Japanese",
+        "Brazilian Portuguese",
+        "Polish",
+        "Korean",
+        "Turkish",
+        "Dutch",
+        "Ukrainian",
+        "Italian",
+    ],
+    "integration": ["Google Calendar", "Slack", "Dropbox", "Outlook", "Zapier", "Notion"],
+    "limit": ["500", "1,000", "5,000", "10,000", "50"],
+    "size": ["10 MB", "25 MB", "100 MB", "2 GB"],
+    "version": lambda r: f"{r.randint(1, 5)}.{r.randint(0, 20)}",
+    "tz": ["time zones east of UTC", "daylight saving changes", "leap years", "midnight"],
+    "dep": ["OpenSSL", "zlib", "libyaml", "SQLite", "the HTTP stack", "the TLS library"],
+}
+
+# (kind, commit templates, bullet templates). {scope} is one of the project's components;
+# {noun}/{nouns} is what app users handle ("task", "tasks").
+DEV_CHANGES: list[tuple[str, list[str], list[str]]] = [
+    (
+        "feat",
+        [
+            "feat({scope}): add {flag} option to `{subcmd}`",
+            "Add {flag} to the {subcmd} command ({pr})",
+        ],
+        ["`{subcmd}` accepts a new `{flag}` option.", "New `{flag}` flag for `{subcmd}`."],
+    ),
+    (
+        "feat",
+        ["feat(io): read and write {fmt} files", "Support {fmt} input/output ({pr})"],
+        [
+            "{fmt} files can now be read and written directly.",
+            "Added {fmt} support for input and output.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat(cli): new `{subcmd}` subcommand", "Add `{subcmd}` command ({pr})"],
+        ["A new `{subcmd}` command is available.", "Introduced the `{subcmd}` command."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): support config in {fmt}", "Allow {fmt} config files ({pr})"],
+        [
+            "Configuration can now be written in {fmt}.",
+            "{fmt} config files are supported alongside the existing format.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat: official builds for {os}", "ci: publish release binaries for {os} ({pr})"],
+        [
+            "Prebuilt binaries are now published for {os}.",
+            "Official {os} builds are now available.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat({scope}): add shell completions for bash, zsh and fish"],
+        [
+            "Shell completions for bash, zsh and fish.",
+            "Tab completion now works in bash, zsh and fish.",
+        ],
+    ),
+    (
+        "feat",
+        [
+            "feat({scope}): JSON output for machine-readable results ({pr})",
+            "Add --json output mode",
+        ],
+        ["Commands can print machine-readable JSON output.", "New JSON output mode for scripting."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): environment variable overrides for all settings"],
+        ["Every setting can now be overridden with an environment variable."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): progress bar for long-running operations ({pr})"],
+        ["Long-running operations now show a progress bar."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): add async API ({pr})", "Expose async variants of the {scope} functions"],
+        [
+            "An async API is now available for the {scope} module.",
+            "Async versions of the {scope} functions were added.",
+        ],
+    ),
+    (
+        "feat",
+        [
+            "feat({scope}): configurable timeout with {flag}",
+            "Make {scope} timeout configurable ({pr})",
+        ],
+        [
+            "The {scope} timeout is now configurable.",
+            "Timeouts for {scope} can be set instead of the fixed default.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat({scope}): resume interrupted transfers ({pr})"],
+        ["Interrupted transfers now resume where they stopped."],
+    ),
+    (
+        "perf",
+        [
+            "perf({scope}): cache parsed results between runs",
+            "Speed up {scope} with an on-disk cache ({pr})",
+        ],
+        [
+            "Repeated runs are up to {pct} faster thanks to a new cache.",
+            "{scope} results are cached, so repeat runs are much quicker.",
+        ],
+    ),
+    (
+        "perf",
+        ["perf({scope}): stream large inputs instead of loading into memory ({pr})"],
+        [
+            "Large inputs are streamed, which cuts memory use substantially.",
+            "Much lower memory use on large files.",
+        ],
+    ),
+    (
+        "perf",
+        ["perf({scope}): parallelise work across CPU cores", "Use all cores in {scope} ({pr})"],
+        ["{scope} now uses all CPU cores and is up to {pct} faster."],
+    ),
+    (
+        "perf",
+        ["perf: reduce startup time ({pr})", "perf(cli): lazy-load heavy modules"],
+        ["Startup is noticeably quicker.", "Commands start up to {pct} faster."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): crash on empty input files", "Fix panic when input is empty ({pr})"],
+        ["Empty input files no longer cause a crash.", "Fixed a crash on empty input."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): paths with spaces on {os}", "Handle spaces in paths on {os} ({pr})"],
+        ["Paths containing spaces now work on {os}.", "Fixed path handling with spaces on {os}."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): wrong timestamps around {tz}", "Correct date handling for {tz} ({pr})"],
+        ["Timestamps are now correct around {tz}.", "Fixed incorrect dates around {tz}."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): `{subcmd}` ignored {flag}", "Respect {flag} in {subcmd} ({pr})"],
+        [
+            "`{subcmd}` now honours `{flag}` as documented.",
+            "Fixed `{flag}` being ignored by `{subcmd}`.",
+        ],
+    ),
+    (
+        "fix",
+        ["fix({scope}): memory leak in long-running sessions ({pr})"],
+        [
+            "Fixed a memory leak in long-running sessions.",
+            "Long sessions no longer slowly grow in memory.",
+        ],
+    ),
+    (
+        "fix",
+        [
+            "fix({scope}): retry on transient network errors",
+            "Retry failed requests with backoff ({pr})",
+        ],
+        [
+            "Transient network errors are retried automatically.",
+            "Flaky connections are handled with automatic retries.",
+        ],
+    ),
+    (
+        "fix",
+        ["fix({scope}): unicode file names were mangled ({pr})"],
+        ["File names with non-ASCII characters are preserved correctly."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): exit code was 0 on failure", "Return non-zero exit code on errors ({pr})"],
+        [
+            "Failures now return a non-zero exit code, so CI catches them.",
+            "Exit codes now reflect errors correctly.",
+        ],
+    ),
+    (
+        "fix",
+        ["fix({scope}): colours printed when output is piped ({pr})"],
+        ["Colour codes are no longer printed into piped output."],
+    ),
+    (
+        "breaking",
+        [
+            "feat!: drop support for {runtime}",
+            "BREAKING: require newer runtime than {runtime} ({pr})",
+        ],
+        ["Breaking: {runtime} is no longer supported.", "Support for {runtime} has been removed."],
+    ),
+    (
+        "breaking",
+        ["refactor({scope})!: rename `{subcmd}` to `{subcmd}-all`"],
+        ["Breaking: `{subcmd}` is now `{subcmd}-all`; the old name prints a hint."],
+    ),
+    (
+        "breaking",
+        ["feat({scope})!: change default output to {fmt} ({pr})"],
+        ["Breaking: the default output format is now {fmt}."],
+    ),
+    (
+        "security",
+        [
+            "fix(security): update {dep} for a reported vulnerability",
+            "Bump {dep} (security) ({pr})",
+        ],
+        [
+            "Security: updated {dep} to address a reported vulnerability.",
+            "Includes a security update to {dep}.",
+        ],
+    ),
+    (
+        "security",
+        ["fix({scope}): do not log credentials in debug output ({pr})"],
+        ["Security: credentials no longer appear in debug logs."],
+    ),
+    (
+        "docs",
+        ["docs: new getting-started guide ({pr})", "docs: add quickstart page"],
+        ["A new getting-started guide is in the docs.", "The docs have a new quickstart guide."],
+    ),
+    (
+        "docs",
+        ["docs({scope}): rewrite tutorial ({pr})"],
+        ["The {scope} tutorial has been rewritten from scratch."],
+    ),
+]
+
+APP_CHANGES: list[tuple[str, list[str], list[str]]] = [
+    (
+        "feat",
+        ["feat({scope}): dark mode", "Add dark theme ({pr})"],
+        ["Dark mode is here.", "New dark theme, switchable in settings."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): {integration} integration ({pr})", "Connect to {integration}"],
+        ["Connect your account to {integration}.", "New {integration} integration."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): bulk edit {nouns}", "Allow selecting multiple {nouns} ({pr})"],
+        ["Select several {nouns} at once and edit them together.", "Bulk editing for {nouns}."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): offline mode on {platform} ({pr})"],
+        [
+            "{platform} now works offline and syncs when you're back online.",
+            "Offline mode on {platform}.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat(i18n): add {lang} translation", "i18n: {lang} ({pr})"],
+        ["The app is now available in {lang}.", "Added a {lang} translation."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): export {nouns} to {fmt} ({pr})", "Add {fmt} export"],
+        ["Export your {nouns} to {fmt}.", "{fmt} export for {nouns}."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): home screen widget on {platform}", "Add widget ({pr})"],
+        [
+            "New home screen widget on {platform}.",
+            "Add a widget to see your {nouns} at a glance on {platform}.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat({scope}): recurring {nouns}", "Support repeat rules ({pr})"],
+        ["{Nouns} can now repeat on a schedule.", "Recurring {nouns} are supported."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): share a {noun} with a link ({pr})"],
+        ["Share any {noun} with a read-only link.", "Send a {noun} to anyone with a share link."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): keyboard shortcuts with a cheat sheet", "Add shortcuts and ? help ({pr})"],
+        [
+            "Keyboard shortcuts, with a cheat sheet behind the ? key.",
+            "New keyboard shortcuts for common actions.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat({scope}): redesigned {screen} ({pr})", "New {screen} layout"],
+        ["A redesigned {screen} that's easier to scan.", "Refreshed {screen}."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): tags and filters for {nouns}", "Filter by tag ({pr})"],
+        ["Tag your {nouns} and filter by tag.", "New tags and filters for {nouns}."],
+    ),
+    (
+        "feat",
+        ["feat({scope}): undo for deletes ({pr})", "Add undo snackbar after delete"],
+        [
+            "Deleted a {noun} by mistake? You can now undo it.",
+            "Undo is available right after deleting.",
+        ],
+    ),
+    (
+        "feat",
+        ["feat({scope}): attachments up to {size}", "Raise upload limit to {size} ({pr})"],
+        ["Attachments can now be up to {size}.", "Bigger uploads: the limit is now {size}."],
+    ),
+    (
+        "perf",
+        ["perf({scope}): faster initial sync ({pr})", "Speed up first sync"],
+        ["First sync is up to {pct} faster.", "Faster syncing on first launch."],
+    ),
+    (
+        "perf",
+        ["perf({scope}): virtualised list for large accounts", "Render long lists lazily ({pr})"],
+        [
+            "Scrolling through thousands of {nouns} is smooth now.",
+            "Long lists of {nouns} load much faster.",
+        ],
+    ),
+    (
+        "perf",
+        ["perf({scope}): smaller app download ({pr})", "Cut bundle size"],
+        ["The app download is {pct} smaller.", "Smaller download and faster launch."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): crash when opening {screen} on {platform}", "Fix crash on {screen} ({pr})"],
+        [
+            "Fixed a crash when opening the {screen} on {platform}.",
+            "The {screen} no longer crashes on {platform}.",
+        ],
+    ),
+    (
+        "fix",
+        ["fix({scope}): duplicate {nouns} after sync ({pr})", "Dedupe after sync conflict"],
+        ["Sync no longer creates duplicate {nouns}.", "Fixed duplicate {nouns} after syncing."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): reminders firing twice", "Fix double notifications ({pr})"],
+        ["Reminders no longer fire twice.", "Fixed duplicate notifications."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): wrong dates around {tz} ({pr})"],
+        ["Dates are now shown correctly around {tz}.", "Fixed wrong dates around {tz}."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): search missed {nouns} with accents", "Accent-insensitive search ({pr})"],
+        ["Search now finds {nouns} regardless of accents.", "Fixed search for words with accents."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): layout broken on small screens ({pr})"],
+        [
+            "The layout works properly on small screens again.",
+            "Fixed overlapping buttons on small phones.",
+        ],
+    ),
+    (
+        "fix",
+        ["fix({scope}): logged out after updating ({pr})", "Keep session across app updates"],
+        ["You stay signed in after updating the app.", "Fixed being logged out after an update."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): {fmt} import skipped the first row ({pr})"],
+        ["{fmt} imports no longer skip the first row.", "Fixed {fmt} imports losing a row."],
+    ),
+    (
+        "fix",
+        ["fix({scope}): VoiceOver labels missing on {screen} ({pr})"],
+        [
+            "Screen reader labels on the {screen} are fixed.",
+            "Better screen reader support on the {screen}.",
+        ],
+    ),
+    (
+        "breaking",
+        ["chore!: drop support for {platform} versions older than {version} ({pr})"],
+        ["{platform} versions older than {version} are no longer supported."],
+    ),
+    (
+        "security",
+        ["fix(security): require re-authentication to change password ({pr})"],
+        ["Changing your password now asks you to sign in again, for extra safety."],
+    ),
+    (
+        "security",
+        ["feat(security): two-step sign-in with authenticator apps ({pr})"],
+        ["Two-step sign-in with an authenticator app is now available."],
+    ),
+]
+
+NOISE_COMMITS = [
+    "chore(deps): bump {dep} to latest",
+    "ci: cache dependencies between jobs",
+    "test: add regression test for {pr}",
+    "refactor({scope}): extract helper",
+    "chore: fix typos in comments",
+    "docs: fix broken link in README",
+    "style: run formatter",
+    "ci: split test matrix by {os}",
+    "Merge branch 'main' into release",
+    "chore: update changelog",
+    "refactor: rename internal variables",
+    "test({scope}): flaky test skipped on CI",
+    "build: pin toolchain version",
+    "chore(release): prepare {relver}",
+    "docs: update contributor guide",
+    "Merge pull request {pr} from feature/{scope}-cleanup",
+    "chore: remove dead code in {scope}",
+    "ci: upload coverage report",
+    "test: speed up fixtures",
+    "build(deps-dev): bump the linter",
+]
+RELEASE_ASKS = [
+    "Write release notes for {project} {ver} from these commits:",
+    "Summarise this {project} {ver} release for users:",
+    "Here are the commits for {project} {ver}. Draft the release notes.",
+    "Changelog for {project} {ver} — turn it into user-facing notes:",
+    "Can you write up what's new in {project} {ver}?\n\nCommits:",
+    "Release {ver} of {project}. Commit log:",
+    "Summarise for the {ver} announcement ({project}):",
+]
+KIND_TAGS = {
+    "feat": "New",
+    "perf": "Faster",
+    "fix": "Fixed",
+    "breaking": "Heads-up",
+    "security": "Security",
+    "docs": "Docs",
+}
+KIND_ORDER = ["breaking", "security", "feat", "perf", "fix", "docs"]
+
+
+def make_release(rng: random.Random, index: int) -> dict[str, Any] | None:
+    project, kind, scopes, noun = rng.choice(PROJECTS)
+    changes = DEV_CHANGES if kind == "dev" else APP_CHANGES
+    major, minor, patch = rng.randint(0, 6), rng.randint(0, 24), rng.randint(0, 9)
+    ver = rng.choice([f"v{major}.{minor}.{patch}", f"{major}.{minor}.{patch}", f"{major}.{minor}"])
+    n_notable = rng.randint(3, 5)
+    if noun not in ("task", "habit", "plant", "expense"):
+        changes = [c for c in changes if "repeat" not in c[1][-1] and "recurring" not in c[1][0]]
+    picked = rng.sample(changes, n_notable)
+    if not any(k == "feat" for k, _, _ in picked):
+        return None
+    extra = {"noun": noun, "nouns": noun + "s", "Nouns": noun.capitalize() + "s", "relver": ver}
+    commits, bullets = [], []
+    for k, commit_tpls, bullet_tpls in picked:
+        slots = Slots(rng, RELEASE_SLOTS, scope=rng.choice(scopes), **extra)
+        commits.append(pick(rng, commit_tpls, slots))
+        text = pick(rng, bullet_tpls, slots)
+        bullets.append((KIND_ORDER.index(k), k, text[0].upper() + text[1:]))
+    for _ in range(rng.randint(2, 6)):
+        slots = Slots(rng, RELEASE_SLOTS, scope=rng.choice(scopes), **extra)
+        commits.append(pick(rng, NOISE_COMMITS, slots))
+    if len(set(commits)) != len(commits):
+        return None
+    rng.shuffle(commits)
+    bullets.sort(key=lambda b: b[0])
+    tagged = rng.random() < 0.5
+    lines = []
+    for _, k, text in bullets:
+        if tagged:
+            text = text.removeprefix("Breaking: ").removeprefix("Security: ")
+            lines.append(f"- **{KIND_TAGS[k]}:** {text}")
+        else:
+            lines.append(f"- {text}")
+    marker = rng.choice(["- ", "* ", ""])
+    ask = rng.choice(RELEASE_ASKS).format(project=project, ver=ver)
+    user = ask + "\n\n" + "\n".join(marker + c for c in commits)
+    answer = "\n".join(lines)
+    return {
+        "messages": [msg("system", RELEASE_SYSTEM), msg("user", user), msg("assistant", answer)]
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+# name: (maker, total examples, eval examples)
+DATASETS: dict[str, tuple[Callable[[random.Random, int], dict[str, Any] | None], int, int]] = {
+    "support-tone": (make_support, 372, 48),
+    "ticket-classifier": (make_ticket, 390, 60),
+    "invoice-extraction": (make_invoice, 312, 48),
+    "release-notes": (make_release, 252, 36),
+}
+
+
+def build(name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    maker, total, n_eval = DATASETS[name]
+    return split(collect(name, total, maker, name), n_eval, name)
+
+
+def generate(out: Path) -> dict[str, tuple[int, int]]:
+    counts = {}
+    for name in DATASETS:
+        train, evals = build(name)
+        write_jsonl(out / name / "train.jsonl", train)
+        write_jsonl(out / name / "eval.jsonl", evals)
+        counts[name] = (len(train), len(evals))
+    write_json(out / "ticket-classifier" / "labels.json", LABELS)
+    write_json(out / "invoice-extraction" / "schema.json", INVOICE_SCHEMA)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="output directory")
+    args = parser.parse_args(argv)
+    for name, (n_train, n_eval) in generate(args.out).items():
+        print(f"{name}: {n_train} train, {n_eval} eval")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

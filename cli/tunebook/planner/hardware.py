@@ -46,10 +46,9 @@ def price_per_hour(hardware: dict[str, Any] | None) -> float | None:
     return float(value) if value is not None else None
 
 
-DEFAULT_HOST_RAM_GB_PER_GPU = 128  # typical cloud GPU node: 100-250 GB RAM per GPU
-
-
 def host_ram_gib(hardware: dict[str, Any] | None, gpus: int) -> float:
-    """Host RAM for DeepSpeed offload: preset ``host_ram_gb`` per GPU, default 128."""
-    per_gpu = (hardware or {}).get("host_ram_gb") or DEFAULT_HOST_RAM_GB_PER_GPU
+    """Host RAM for DeepSpeed offload: preset ``host_ram_gb`` per GPU, else the common cloud
+    sizing of twice the GPU memory (at least 64 GB) per GPU."""
+    hardware = hardware or {}
+    per_gpu = hardware.get("host_ram_gb") or max(64.0, 2 * float(hardware.get("vram_gb") or 0))
     return float(per_gpu) * max(gpus, 1)

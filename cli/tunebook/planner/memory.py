@@ -122,8 +122,8 @@ def zero_model_state_bytes(
         w, g, o = 2.0 * params, grads16 + grads32 / n, opt / n
     elif stage == 2:
         w, g, o = 2.0 * params, (grads16 + grads32) / n, opt / n
-    else:
-        w, g, o = 2.0 * params / n + gathered, (grads16 + grads32) / n, opt / n
+    else:  # bf16 gradients only pass through reduce-scatter buckets
+        w, g, o = 2.0 * params / n + gathered, grads32 / n, opt / n
     if offload in ("optimizer", "all"):
         g, o = 0.0, 0.0  # gradients stream to CPU in reduce buckets
     if offload == "all" and stage == 3:
