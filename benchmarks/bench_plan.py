@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import subprocess
 import sys
@@ -43,10 +44,8 @@ def warm(runs: int = 50) -> dict[str, float]:
         times = []
         for _ in range(runs if method != "full" else 5):
             start = time.perf_counter()
-            try:
+            with contextlib.suppress(NoFit):
                 plan_training(req)
-            except NoFit:
-                pass
             times.append(time.perf_counter() - start)
         out[label] = statistics.median(times)
     return out

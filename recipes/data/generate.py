@@ -355,13 +355,17 @@ SCENARIOS: list[dict[str, Any]] = [
         "acks": [
             "I've looked into {order} and it's stuck at the {carrier} depot.",
             "I checked {order}: {carrier} last scanned it {days} days ago, which isn't right.",
-            "Your {product} should have reached you by now, and I can see it's been held up in transit.",
+            "Your {product} should have reached you by now, and I can see it's been held up in "
+            "transit.",
         ],
         "steps": [
             "I've opened a trace with {carrier} and they've promised an update within 48 hours.",
-            "I've sent a replacement by express today, so it should reach you in {days} working days.",
-            "I've asked {carrier} to prioritise it; if it hasn't moved by {weekday}, I'll ship a new one at our cost.",
-            "I've arranged a free express replacement, and you'll get the new tracking link within the hour.",
+            "I've sent a replacement by express today, so it should reach you in {days} working "
+            "days.",
+            "I've asked {carrier} to prioritise it; if it hasn't moved by {weekday}, I'll ship a "
+            "new one at our cost.",
+            "I've arranged a free express replacement, and you'll get the new tracking link "
+            "within the hour.",
         ],
         "extras": [
             "If the original turns up as well, keep it or pass it on — no need to send it back.",
@@ -371,11 +375,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "Thanks. Do I need to do anything if the first parcel turns up?",
-                "Nothing at all. If both arrive, keep the spare or gift it — we won't ask for it back.",
+                "Nothing at all. If both arrive, keep the spare or gift it — we won't ask for it "
+                "back.",
             ),
             (
                 "Will I get the new tracking link by email?",
-                "Yes, it goes to the address on your account as soon as {carrier} collects the parcel, usually within a few hours.",
+                "Yes, it goes to the address on your account as soon as {carrier} collects the "
+                "parcel, usually within a few hours.",
             ),
         ],
     },
@@ -395,15 +401,19 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "asks": ["How do I get a replacement?", "Can I get a refund?", "What should I do with it?"],
         "acks": [
-            "Thanks for the details on {order}; a damaged {product} is the last thing you should unbox.",
+            "Thanks for the details on {order}; a damaged {product} is the last thing you should "
+            "unbox.",
             "A {product} should never arrive like that, and I've logged it against {order}.",
             "I've noted the damage on {order} so it's on record.",
         ],
         "steps": [
-            "I've dispatched a replacement today with {carrier}, and it should arrive in {days} working days.",
-            "I've issued a full refund of {amount} to your original payment method; it usually lands within {days} business days.",
+            "I've dispatched a replacement today with {carrier}, and it should arrive in {days} "
+            "working days.",
+            "I've issued a full refund of {amount} to your original payment method; it usually "
+            "lands within {days} business days.",
             "A new {product} is on its way, and the tracking link will follow shortly.",
-            "Please reply with one photo of the damage and I'll send the replacement straight away.",
+            "Please reply with one photo of the damage and I'll send the replacement straight "
+            "away.",
         ],
         "extras": [
             "There's no need to return the damaged one — please recycle it if you can.",
@@ -413,11 +423,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "Do I need to send the broken one back?",
-                "No need. Please recycle it or dispose of it safely; we don't want you paying for postage on our mistake.",
+                "No need. Please recycle it or dispose of it safely; we don't want you paying "
+                "for postage on our mistake.",
             ),
             (
                 "How long until the refund shows up?",
-                "Refunds usually appear within {days} business days, depending on your bank. I'll keep an eye on it from our side.",
+                "Refunds usually appear within {days} business days, depending on your bank. "
+                "I'll keep an eye on it from our side.",
             ),
         ],
     },
@@ -441,9 +453,12 @@ SCENARIOS: list[dict[str, Any]] = [
             "You're right, what you received isn't what you ordered.",
         ],
         "steps": [
-            "I've sent the correct item today by express and attached a prepaid return label to this ticket.",
-            "The right item ships this afternoon; a courier will collect the wrong one on {weekday} between 9 and 5.",
-            "I've emailed you a free return label, and the correct item is already packed and leaving today.",
+            "I've sent the correct item today by express and attached a prepaid return label to "
+            "this ticket.",
+            "The right item ships this afternoon; a courier will collect the wrong one on "
+            "{weekday} between 9 and 5.",
+            "I've emailed you a free return label, and the correct item is already packed and "
+            "leaving today.",
         ],
         "extras": [
             "Keep the packaging from the wrong item so the courier can take it back easily.",
@@ -453,11 +468,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "What if I'm not home when the courier comes?",
-                "They'll leave a card and try again the next working day. You can also drop it at any {carrier} point with the same label.",
+                "They'll leave a card and try again the next working day. You can also drop it "
+                "at any {carrier} point with the same label.",
             ),
             (
                 "Can I keep the wrong one and pay the difference?",
-                "Absolutely. Reply with a yes and I'll send a payment link for the difference instead of arranging a collection.",
+                "Absolutely. Reply with a yes and I'll send a payment link for the difference "
+                "instead of arranging a collection.",
             ),
         ],
     },
@@ -481,18 +498,21 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "steps": [
             "I've sent it on its own today with {carrier}, arriving in {days} working days.",
-            "It's now shipping by express at no cost, and you'll get tracking within a couple of hours.",
+            "It's now shipping by express at no cost, and you'll get tracking within a couple of "
+            "hours.",
             "I've refunded the {product} in full, and you can reorder it whenever you're ready.",
         ],
         "extras": ["", "I've passed this to the warehouse lead so it doesn't happen again."],
         "followups": [
             (
                 "Will it come in the same kind of box?",
-                "It'll be in a smaller box with the Fernway leaf on the side, sent by {carrier} with its own tracking number.",
+                "It'll be in a smaller box with the Fernway leaf on the side, sent by {carrier} "
+                "with its own tracking number.",
             ),
             (
                 "Thanks! Could you send it to my office instead?",
-                "Of course. Reply with the office address and I'll update the shipment before it leaves the warehouse today.",
+                "Of course. Reply with the office address and I'll update the shipment before it "
+                "leaves the warehouse today.",
             ),
         ],
     },
@@ -516,22 +536,28 @@ SCENARIOS: list[dict[str, Any]] = [
             "I've checked our payment log and confirmed the double charge.",
         ],
         "steps": [
-            "I've refunded the duplicate today, and it should show on your statement within {days} business days.",
-            "The extra charge is refunded in full; your bank will release it within {days} working days.",
-            "I've reversed the second payment, so your statement will show a single charge by {weekday}.",
+            "I've refunded the duplicate today, and it should show on your statement within "
+            "{days} business days.",
+            "The extra charge is refunded in full; your bank will release it within {days} "
+            "working days.",
+            "I've reversed the second payment, so your statement will show a single charge by "
+            "{weekday}.",
         ],
         "extras": [
-            "If it hasn't appeared by then, reply here and I'll send you the refund reference for your bank.",
+            "If it hasn't appeared by then, reply here and I'll send you the refund reference "
+            "for your bank.",
             "",
         ],
         "followups": [
             (
                 "Is there a reference I can give my bank?",
-                "Yes — quote refund reference RF-{order} to your bank. It proves the duplicate was returned on our side.",
+                "Yes — quote refund reference RF-{order} to your bank. It proves the duplicate "
+                "was returned on our side.",
             ),
             (
                 "Will this happen again on my next order?",
-                "It shouldn't. The retry issue was fixed yesterday, and I've added a note to watch your next payment.",
+                "It shouldn't. The retry issue was fixed yesterday, and I've added a note to "
+                "watch your next payment.",
             ),
         ],
     },
@@ -554,9 +580,11 @@ SCENARIOS: list[dict[str, Any]] = [
             "The return for {order} is with us and approved.",
         ],
         "steps": [
-            "I've released the refund of {amount} today, and it should appear within {days} business days.",
+            "I've released the refund of {amount} today, and it should appear within {days} "
+            "business days.",
             "Your refund is processing now and you'll get a confirmation message once it's sent.",
-            "I've pushed the refund through manually, so you should see {amount} back within {days} days.",
+            "I've pushed the refund through manually, so you should see {amount} back within "
+            "{days} days.",
         ],
         "extras": [
             "Sorry it took a little longer than usual — returns were busy after the sale.",
@@ -565,11 +593,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "Will the refund include the return postage?",
-                "Yes, the return label was free, so the full {amount} comes back to your original payment method.",
+                "Yes, the return label was free, so the full {amount} comes back to your "
+                "original payment method.",
             ),
             (
                 "It's been four days and nothing yet. Is that normal?",
-                "Some banks take up to {days} business days to post it. I've double-checked and the refund left us on time.",
+                "Some banks take up to {days} business days to post it. I've double-checked and "
+                "the refund left us on time.",
             ),
         ],
     },
@@ -592,22 +622,28 @@ SCENARIOS: list[dict[str, Any]] = [
             "Happy to help with that return.",
         ],
         "steps": [
-            "Go to Orders, pick {order}, and choose Return item; the label is free and prints in seconds.",
-            "I've emailed a prepaid return label; drop the parcel at any {carrier} point within 14 days.",
-            "I've started the return for you, so just pack it up and book a free collection from the link I've sent.",
+            "Go to Orders, pick {order}, and choose Return item; the label is free and prints in "
+            "seconds.",
+            "I've emailed a prepaid return label; drop the parcel at any {carrier} point within "
+            "14 days.",
+            "I've started the return for you, so just pack it up and book a free collection from "
+            "the link I've sent.",
         ],
         "extras": [
-            "Your refund goes out as soon as it's checked in, usually within {days} days of arriving.",
+            "Your refund goes out as soon as it's checked in, usually within {days} days of "
+            "arriving.",
             "",
         ],
         "followups": [
             (
                 "Do I have to use the original box?",
-                "Not at all. Any sturdy box works, as long as the {product} is padded so it doesn't move around.",
+                "Not at all. Any sturdy box works, as long as the {product} is padded so it "
+                "doesn't move around.",
             ),
             (
                 "Could I exchange it for a different colour instead?",
-                "Yes. Reply with the colour you'd like and I'll switch the return to an exchange, with free shipping both ways.",
+                "Yes. Reply with the colour you'd like and I'll switch the return to an "
+                "exchange, with free shipping both ways.",
             ),
         ],
     },
@@ -630,19 +666,23 @@ SCENARIOS: list[dict[str, Any]] = [
             "Thanks for flagging it quickly.",
         ],
         "steps": [
-            "I've switched the delivery to the new address saved on your profile, and the confirmation is on its way.",
-            "Reply with the new address and I'll update {order} before the {carrier} pickup this afternoon.",
+            "I've switched the delivery to the new address saved on your profile, and the "
+            "confirmation is on its way.",
+            "Reply with the new address and I'll update {order} before the {carrier} pickup this "
+            "afternoon.",
             "I've put the parcel on hold; once you confirm the new address it ships the same day.",
         ],
         "extras": ["Delivery timing stays the same.", ""],
         "followups": [
             (
                 "Will this delay the delivery?",
-                "No — it still ships today and should arrive in {days} working days, just at the new address.",
+                "No — it still ships today and should arrive in {days} working days, just at the "
+                "new address.",
             ),
             (
                 "Should I also update my address for future orders?",
-                "It's worth doing: go to Account, then Addresses, and set the new one as default so it's picked automatically.",
+                "It's worth doing: go to Account, then Addresses, and set the new one as default "
+                "so it's picked automatically.",
             ),
         ],
     },
@@ -665,15 +705,18 @@ SCENARIOS: list[dict[str, Any]] = [
             "No problem, the {product} order is now cancelled.",
         ],
         "steps": [
-            "The payment of {amount} was only authorised, so it will drop off your statement within {days} days.",
+            "The payment of {amount} was only authorised, so it will drop off your statement "
+            "within {days} days.",
             "Your refund of {amount} is on its way and should appear within {days} business days.",
-            "You'll get a cancellation confirmation shortly, and the {amount} hold on your card will be released.",
+            "You'll get a cancellation confirmation shortly, and the {amount} hold on your card "
+            "will be released.",
         ],
         "extras": ["", "If you change your mind later, your basket is saved."],
         "followups": [
             (
                 "Can I use the money as store credit instead?",
-                "Yes. Reply with a yes and I'll convert the refund into store credit that never expires.",
+                "Yes. Reply with a yes and I'll convert the refund into store credit that never "
+                "expires.",
             ),
             (
                 "Do I need to do anything else?",
@@ -700,19 +743,23 @@ SCENARIOS: list[dict[str, Any]] = [
             "I've checked {code} and the error was on our side.",
         ],
         "steps": [
-            "I've applied the discount to {order} manually and refunded the difference of {amount}.",
+            "I've applied the discount to {order} manually and refunded the difference of "
+            "{amount}.",
             "The code is fixed now, so please try again and it'll go through.",
-            "Place your order as normal, then reply with the order number and I'll refund the discount straight away.",
+            "Place your order as normal, then reply with the order number and I'll refund the "
+            "discount straight away.",
         ],
         "extras": ["", "I've extended the code's expiry on your account by two weeks too."],
         "followups": [
             (
                 "Can I use the code again on another order?",
-                "{code} is single-use, but I've added a fresh 10% code to your account for next time.",
+                "{code} is single-use, but I've added a fresh 10% code to your account for next "
+                "time.",
             ),
             (
                 "Thanks! When will the difference show up?",
-                "It's already sent, so it should appear within {days} business days depending on your bank.",
+                "It's already sent, so it should appear within {days} business days depending on "
+                "your bank.",
             ),
         ],
     },
@@ -736,18 +783,22 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "steps": [
             "I've sent a replacement today, and it should reach you in {days} working days.",
-            "Please send a short video of the fault by replying here, and I'll approve a replacement the same day.",
-            "A courier will collect the faulty one on {weekday}, and the new one goes out as soon as it's scanned.",
+            "Please send a short video of the fault by replying here, and I'll approve a "
+            "replacement the same day.",
+            "A courier will collect the faulty one on {weekday}, and the new one goes out as "
+            "soon as it's scanned.",
         ],
         "extras": ["", "No need to find the original packaging."],
         "followups": [
             (
                 "Does the warranty restart with the replacement?",
-                "Yes, the replacement comes with a fresh two-year warranty from the day it's delivered.",
+                "Yes, the replacement comes with a fresh two-year warranty from the day it's "
+                "delivered.",
             ),
             (
                 "Can I get a refund instead of a replacement?",
-                "Of course. Just say the word and I'll refund {amount} once the courier collects the faulty one.",
+                "Of course. Just say the word and I'll refund {amount} once the courier collects "
+                "the faulty one.",
             ),
         ],
     },
@@ -771,7 +822,8 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "steps": [
             "They've confirmed it's out for delivery on {weekday}.",
-            "I've asked {carrier} to confirm its location today and I'll message you the moment they reply.",
+            "I've asked {carrier} to confirm its location today and I'll message you the moment "
+            "they reply.",
             "If it isn't with you by {weekday}, I'll send a replacement by express at no cost.",
         ],
         "extras": [
@@ -781,11 +833,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "Can I pick it up from the depot instead?",
-                "Yes. Choose 'collect from depot' on the {carrier} tracking page, and bring a photo ID when you go.",
+                "Yes. Choose 'collect from depot' on the {carrier} tracking page, and bring a "
+                "photo ID when you go.",
             ),
             (
                 "And if it arrives late for my trip?",
-                "Reply here and I'll refund the shipping and arrange whatever works best, including a return at our cost.",
+                "Reply here and I'll refund the shipping and arrange whatever works best, "
+                "including a return at our cost.",
             ),
         ],
     },
@@ -809,8 +863,10 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "steps": [
             "Tap 'Notify me' on the product page and you'll get a message the day it's live.",
-            "I've added you to the waitlist, and you'll get first access for 48 hours when it lands.",
-            "I've reserved {count} for you from the incoming batch, with no payment until they ship.",
+            "I've added you to the waitlist, and you'll get first access for 48 hours when it "
+            "lands.",
+            "I've reserved {count} for you from the incoming batch, with no payment until they "
+            "ship.",
         ],
         "extras": [
             "",
@@ -846,8 +902,10 @@ SCENARIOS: list[dict[str, Any]] = [
             "No problem at all.",
         ],
         "steps": [
-            "Go to Orders, open {order}, and choose Download invoice; you can add the company name and VAT number there.",
-            "Reply with your company name and VAT number, and I'll send a PDF invoice within the hour.",
+            "Go to Orders, open {order}, and choose Download invoice; you can add the company "
+            "name and VAT number there.",
+            "Reply with your company name and VAT number, and I'll send a PDF invoice within the "
+            "hour.",
             "I've generated a VAT invoice and attached it to this conversation as a PDF.",
         ],
         "extras": [
@@ -857,11 +915,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "followups": [
             (
                 "Can the invoice show our purchase order number too?",
-                "Yes. Send me the purchase order reference and I'll reissue the invoice with it printed under the company details.",
+                "Yes. Send me the purchase order reference and I'll reissue the invoice with it "
+                "printed under the company details.",
             ),
             (
                 "Do you accept bank transfer for business orders?",
-                "We do, for orders over {amount}. Choose 'Pay by invoice' at checkout and the payment terms are 30 days.",
+                "We do, for orders over {amount}. Choose 'Pay by invoice' at checkout and the "
+                "payment terms are 30 days.",
             ),
         ],
     },
@@ -885,19 +945,23 @@ SCENARIOS: list[dict[str, Any]] = [
             "Your account is safe; the login just got stuck after the last password change.",
         ],
         "steps": [
-            "I've unlocked it, so please request a fresh reset link from the login page; it's valid for 30 minutes.",
+            "I've unlocked it, so please request a fresh reset link from the login page; it's "
+            "valid for 30 minutes.",
             "I've resent the reset link just now, and it should arrive within five minutes.",
-            "Sign out on all devices, update the app to version {version}, then log in with your new password.",
+            "Sign out on all devices, update the app to version {version}, then log in with your "
+            "new password.",
         ],
         "extras": ["", "Your projects and tasks are all intact."],
         "followups": [
             (
                 "Got in, thanks! How do I stop this happening again?",
-                "Turn on two-step sign-in under Settings, then Security. It protects the account and makes resets quicker.",
+                "Turn on two-step sign-in under Settings, then Security. It protects the account "
+                "and makes resets quicker.",
             ),
             (
                 "Will I lose the tasks I added offline?",
-                "No. Offline changes sync the moment you're signed in again, so everything you added will appear.",
+                "No. Offline changes sync the moment you're signed in again, so everything you "
+                "added will appear.",
             ),
         ],
     },
@@ -920,9 +984,11 @@ SCENARIOS: list[dict[str, Any]] = [
             "That crash is on us and it's already being fixed.",
         ],
         "steps": [
-            "A fix ships in the next update on {weekday}; meanwhile the web app works normally with the same account.",
+            "A fix ships in the next update on {weekday}; meanwhile the web app works normally "
+            "with the same account.",
             "Please update to the hotfix released today, then restart the app once.",
-            "Go to Settings, then Storage, tap Clear cache, and reopen the app; that avoids the crash until the update.",
+            "Go to Settings, then Storage, tap Clear cache, and reopen the app; that avoids the "
+            "crash until the update.",
         ],
         "extras": ["", "Your data is stored safely in the cloud, so nothing is lost."],
         "followups": [
@@ -932,7 +998,8 @@ SCENARIOS: list[dict[str, Any]] = [
             ),
             (
                 "Is my data safe while the app is crashing?",
-                "Yes, everything syncs to our servers as you go, so the crash can't delete tasks or projects.",
+                "Yes, everything syncs to our servers as you go, so the crash can't delete tasks "
+                "or projects.",
             ),
         ],
     },
@@ -955,19 +1022,23 @@ SCENARIOS: list[dict[str, Any]] = [
             "I can see sync errors on your account since {weekday}.",
         ],
         "steps": [
-            "Open Settings, then Integrations, disconnect the calendar and reconnect it; sync resumes within a minute.",
-            "I've restarted the sync for your account, so changes should catch up within 15 minutes.",
+            "Open Settings, then Integrations, disconnect the calendar and reconnect it; sync "
+            "resumes within a minute.",
+            "I've restarted the sync for your account, so changes should catch up within 15 "
+            "minutes.",
             "Pull down to refresh on your {device}; if nothing changes, sign out and in once.",
         ],
         "extras": ["", "We're adding an alert so you'll know if sync ever stops again."],
         "followups": [
             (
                 "Will the missed events come back?",
-                "Yes — once sync reconnects it fetches everything from the last 30 days, missed events included.",
+                "Yes — once sync reconnects it fetches everything from the last 30 days, missed "
+                "events included.",
             ),
             (
                 "Do my teammates need to reconnect too?",
-                "Only if they see the same problem. Their tokens are separate, so most won't need to do anything.",
+                "Only if they see the same problem. Their tokens are separate, so most won't "
+                "need to do anything.",
             ),
         ],
     },
@@ -990,19 +1061,24 @@ SCENARIOS: list[dict[str, Any]] = [
             "I reproduced the empty file on my side, so it's definitely not you.",
         ],
         "steps": [
-            "I've run the export manually and you'll find the file in your inbox within 30 minutes.",
-            "Export one project at a time from the project menu; that stays under the limit and works now.",
-            "Filter the view by date, export each quarter separately, and combine them in your spreadsheet.",
+            "I've run the export manually and you'll find the file in your inbox within 30 "
+            "minutes.",
+            "Export one project at a time from the project menu; that stays under the limit and "
+            "works now.",
+            "Filter the view by date, export each quarter separately, and combine them in your "
+            "spreadsheet.",
         ],
         "extras": ["", "A permanent fix is scheduled for the next release."],
         "followups": [
             (
                 "Can the export include completed tasks?",
-                "Yes. Tick 'Include completed' in the export dialog, and they'll appear with their completion dates.",
+                "Yes. Tick 'Include completed' in the export dialog, and they'll appear with "
+                "their completion dates.",
             ),
             (
                 "Is there a way to schedule this every week?",
-                "Weekly exports are on the {plan} plan. Open Reports, choose Schedule, and pick the day.",
+                "Weekly exports are on the {plan} plan. Open Reports, choose Schedule, and pick "
+                "the day.",
             ),
         ],
     },
@@ -1025,15 +1101,18 @@ SCENARIOS: list[dict[str, Any]] = [
             "Thanks for letting us know, and thanks for being with us.",
         ],
         "steps": [
-            "Go to Settings, then Billing, and choose Cancel plan; you'll keep {plan} features until the renewal date.",
-            "I've cancelled the renewal, so you won't be charged again and access continues until the end of {month}.",
+            "Go to Settings, then Billing, and choose Cancel plan; you'll keep {plan} features "
+            "until the renewal date.",
+            "I've cancelled the renewal, so you won't be charged again and access continues "
+            "until the end of {month}.",
             "I've switched you to the free plan from your next renewal, so your projects stay put.",
         ],
         "extras": ["", "You can export everything from Settings, then Data, at any time."],
         "followups": [
             (
                 "Will my projects be deleted?",
-                "No. They stay on the free plan, read-only above its limits, until you choose to delete the account.",
+                "No. They stay on the free plan, read-only above its limits, until you choose to "
+                "delete the account.",
             ),
             (
                 "Can I come back later with the same data?",
@@ -1060,19 +1139,24 @@ SCENARIOS: list[dict[str, Any]] = [
             "Upgrading is simple and fair on billing.",
         ],
         "steps": [
-            "Open Settings, then Billing, and pick the new plan; we charge only the prorated difference today.",
-            "For a team your size, Business fits best because it adds {feature} and admin controls.",
-            "I've applied a 14-day trial of the higher plan so you can test it before paying anything.",
+            "Open Settings, then Billing, and pick the new plan; we charge only the prorated "
+            "difference today.",
+            "For a team your size, Business fits best because it adds {feature} and admin "
+            "controls.",
+            "I've applied a 14-day trial of the higher plan so you can test it before paying "
+            "anything.",
         ],
         "extras": ["", "Your current credit carries over automatically."],
         "followups": [
             (
                 "Can we pay yearly instead?",
-                "Yes — switch to annual billing on the same page and you'll save two months' worth.",
+                "Yes — switch to annual billing on the same page and you'll save two months' "
+                "worth.",
             ),
             (
                 "Is there a discount for nonprofits?",
-                "There is: 50% off any plan. Reply with a link to your registration and I'll apply it.",
+                "There is: 50% off any plan. Reply with a link to your registration and I'll "
+                "apply it.",
             ),
         ],
     },
@@ -1095,19 +1179,23 @@ SCENARIOS: list[dict[str, Any]] = [
             "That renewal of {amount} should never have gone through.",
         ],
         "steps": [
-            "I've refunded the full {amount} and confirmed the cancellation, so no further charges will happen.",
+            "I've refunded the full {amount} and confirmed the cancellation, so no further "
+            "charges will happen.",
             "The charge is reversed today and should reach you within {days} business days.",
-            "I've refunded {amount} and closed the subscription; you'll get a confirmation message shortly.",
+            "I've refunded {amount} and closed the subscription; you'll get a confirmation "
+            "message shortly.",
         ],
         "extras": ["", "We've fixed the bug that caused this for other customers too."],
         "followups": [
             (
                 "Can you confirm nothing else is scheduled?",
-                "Confirmed: there are no active subscriptions or scheduled charges on your account now.",
+                "Confirmed: there are no active subscriptions or scheduled charges on your "
+                "account now.",
             ),
             (
                 "Will my account be deleted?",
-                "Not unless you ask. It's on the free plan now, and you can delete it under Settings whenever you like.",
+                "Not unless you ask. It's on the free plan now, and you can delete it under "
+                "Settings whenever you like.",
             ),
         ],
     },
@@ -1130,19 +1218,24 @@ SCENARIOS: list[dict[str, Any]] = [
             "That's easy to set up.",
         ],
         "steps": [
-            "Open the workspace menu, choose Members, then Invite, and enter their details; each invite is valid for seven days.",
-            "Use Share on the project itself and pick 'Guest'; guests see only that project and are free on {plan}.",
-            "Go to Settings, then Members, add the seats, and each person gets an invite link straight away.",
+            "Open the workspace menu, choose Members, then Invite, and enter their details; each "
+            "invite is valid for seven days.",
+            "Use Share on the project itself and pick 'Guest'; guests see only that project and "
+            "are free on {plan}.",
+            "Go to Settings, then Members, add the seats, and each person gets an invite link "
+            "straight away.",
         ],
         "extras": ["", "You can change anyone's role later from the same screen."],
         "followups": [
             (
                 "Can I remove someone later?",
-                "Yes. Open Members, choose the person, and pick Remove; their tasks stay in the project.",
+                "Yes. Open Members, choose the person, and pick Remove; their tasks stay in the "
+                "project.",
             ),
             (
                 "Do guests count towards our seat limit?",
-                "No, guests are free and don't use a seat, but they only see the projects you share.",
+                "No, guests are free and don't use a seat, but they only see the projects you "
+                "share.",
             ),
         ],
     },
@@ -1160,20 +1253,24 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "asks": ["Please tell me they're not lost.", "Can you restore them?", "What happened?"],
         "acks": [
-            "Your projects are safe — a display bug in version {version} hid them from the sidebar.",
+            "Your projects are safe — a display bug in version {version} hid them from the "
+            "sidebar.",
             "I checked our backups and every task is still there.",
             "Nothing was deleted; the update reset your filter.",
         ],
         "steps": [
-            "Tap the filter icon at the top of the list and choose Show all; your projects will reappear.",
+            "Tap the filter icon at the top of the list and choose Show all; your projects will "
+            "reappear.",
             "I've restored them from last night's backup, so they should show after a refresh.",
-            "Update to the hotfix released this afternoon and your projects will come straight back.",
+            "Update to the hotfix released this afternoon and your projects will come straight "
+            "back.",
         ],
         "extras": ["", "I've added an extra backup point to your account just in case."],
         "followups": [
             (
                 "They're back! How often do you back up?",
-                "Every hour, and we keep 30 days of history, so you can always ask us to roll back a project.",
+                "Every hour, and we keep 30 days of history, so you can always ask us to roll "
+                "back a project.",
             ),
             (
                 "Can I make my own backup?",
@@ -1212,7 +1309,8 @@ SCENARIOS: list[dict[str, Any]] = [
             ),
             (
                 "Can I share that view with my manager?",
-                "Absolutely. Tap Share on the view and they'll get a read-only link that updates live.",
+                "Absolutely. Tap Share on the view and they'll get a read-only link that updates "
+                "live.",
             ),
         ],
     },
@@ -1236,18 +1334,22 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "steps": [
             "We rolled out a fix this morning, so a hard refresh should make it snappy again.",
-            "Archive completed cards from the board menu; boards under a thousand cards load much faster.",
-            "Clear your browser cache and reload; if it's still slow, reply and I'll move your workspace to a faster server.",
+            "Archive completed cards from the board menu; boards under a thousand cards load "
+            "much faster.",
+            "Clear your browser cache and reload; if it's still slow, reply and I'll move your "
+            "workspace to a faster server.",
         ],
         "extras": ["", "We're monitoring it closely all week."],
         "followups": [
             (
                 "Better now, thanks. Will archived cards still be searchable?",
-                "Yes. Archived cards show up in search and you can restore any of them in one click.",
+                "Yes. Archived cards show up in search and you can restore any of them in one "
+                "click.",
             ),
             (
                 "Still slow for me. What next?",
-                "Thanks for checking. I've moved your workspace to a less busy server; give it ten minutes and try again.",
+                "Thanks for checking. I've moved your workspace to a less busy server; give it "
+                "ten minutes and try again.",
             ),
         ],
     },
@@ -1270,15 +1372,19 @@ SCENARIOS: list[dict[str, Any]] = [
             "No problem at all.",
         ],
         "steps": [
-            "Go to Account, then Privacy, and choose Delete account; everything is removed within 30 days.",
-            "I've started the deletion, and you'll get a final confirmation once it's complete in 30 days.",
-            "Reply 'confirm' to this message and I'll delete the account and all order history right away.",
+            "Go to Account, then Privacy, and choose Delete account; everything is removed "
+            "within 30 days.",
+            "I've started the deletion, and you'll get a final confirmation once it's complete "
+            "in 30 days.",
+            "Reply 'confirm' to this message and I'll delete the account and all order history "
+            "right away.",
         ],
         "extras": ["", "We keep invoices only as long as tax law requires, and nothing else."],
         "followups": [
             (
                 "Can I undo it if I change my mind?",
-                "Within the first 30 days, yes — just reply here. After that the data is gone for good.",
+                "Within the first 30 days, yes — just reply here. After that the data is gone "
+                "for good.",
             ),
             (
                 "Will I still get marketing messages?",
@@ -1300,24 +1406,29 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
         "asks": ["How do I stop it?", "Is this a bug?", "Please help."],
         "acks": [
-            "The duplicate alerts come from a bug in version {version}, and I'm sorry for the noise.",
+            "The duplicate alerts come from a bug in version {version}, and I'm sorry for the "
+            "noise.",
             "Notification settings didn't carry over in the last update for some users.",
             "You're right, those alerts shouldn't be coming through.",
         ],
         "steps": [
-            "Open Settings, then Notifications, and choose 'Only mentions'; that cuts out comment alerts.",
+            "Open Settings, then Notifications, and choose 'Only mentions'; that cuts out "
+            "comment alerts.",
             "Update to {version} from the app store today; the duplicates are fixed there.",
-            "I've reset your notification settings from our side, so please restart the app to pick them up.",
+            "I've reset your notification settings from our side, so please restart the app to "
+            "pick them up.",
         ],
         "extras": ["", "You can also set quiet hours on the same screen."],
         "followups": [
             (
                 "Can I get a daily summary instead?",
-                "Yes. In Notifications, switch on Daily digest, and you'll get one summary each morning.",
+                "Yes. In Notifications, switch on Daily digest, and you'll get one summary each "
+                "morning.",
             ),
             (
                 "Does this apply on the web too?",
-                "Your notification settings are shared, so the change applies on the web and every device.",
+                "Your notification settings are shared, so the change applies on the web and "
+                "every device.",
             ),
         ],
     },
@@ -1340,9 +1451,12 @@ SCENARIOS: list[dict[str, Any]] = [
             "Thanks for letting us know.",
         ],
         "steps": [
-            "Reply with your order history's most recent order number so I can verify you, then I'll reset it.",
-            "On the login page choose 'Can't use my code' and follow the identity check; it takes about ten minutes.",
-            "I've sent a one-time recovery link; once you're in, set up the authenticator on your new {device}.",
+            "Reply with your order history's most recent order number so I can verify you, then "
+            "I'll reset it.",
+            "On the login page choose 'Can't use my code' and follow the identity check; it "
+            "takes about ten minutes.",
+            "I've sent a one-time recovery link; once you're in, set up the authenticator on "
+            "your new {device}.",
         ],
         "extras": ["", "Save your new backup codes somewhere safe this time."],
         "followups": [
@@ -1352,7 +1466,8 @@ SCENARIOS: list[dict[str, Any]] = [
             ),
             (
                 "Will my old phone still be able to log in?",
-                "No. Resetting two-step sign-in signs out every device, so the old phone loses access.",
+                "No. Resetting two-step sign-in signs out every device, so the old phone loses "
+                "access.",
             ),
         ],
     },
@@ -2395,6 +2510,7 @@ def _layout_table(inv: Invoice, rng: random.Random) -> str:
     for desc, q, u in inv.items:
         rows.append(f"| {desc} | {inv.q(q)} | {inv.n(u)} | {inv.n(inv.line_minor(q, u))} |")
     cur_note = rng.choice([f"All amounts in {inv.cur}.", f"Currency: {inv.cur}", ""])
+    total_label = rng.choice(["Total", "Grand total", "Amount due"])
     return "\n".join(
         [
             title,
@@ -2403,7 +2519,7 @@ def _layout_table(inv: Invoice, rng: random.Random) -> str:
             "",
             *rows,
             "",
-            f"**{rng.choice(['Total', 'Grand total', 'Amount due'])}: {inv.money(inv.total_minor)}**",
+            f"**{total_label}: {inv.money(inv.total_minor)}**",
         ]
     )
 

@@ -22,7 +22,7 @@ def test_dense_weights_bf16() -> None:
 
 
 def test_nf4_bytes_per_param_and_unquantized_parts() -> None:
-    assert m.NF4_DOUBLE_QUANT_BYTES == pytest.approx(0.516, abs=1e-3)
+    assert pytest.approx(0.516, abs=1e-3) == m.NF4_DOUBLE_QUANT_BYTES
     dense = LLAMA8.embedding_params + LLAMA8.lm_head_params + LLAMA8.norm_params
     expected = LLAMA8.linear_params * m.NF4_DOUBLE_QUANT_BYTES + 2 * dense
     assert m.weight_bytes_nf4(LLAMA8) == pytest.approx(expected)
@@ -111,7 +111,7 @@ def test_higher_zero_stage_never_more_model_state(gpus: int, offload: str, optim
     n, layer = LLAMA8.total_params, LLAMA8.embedding_params
     totals = [sum(m.zero_model_state_bytes(n, n, s, gpus, offload, optimizer, layer).values())
               for s in (1, 2, 3)]
-    assert totals[0] >= totals[1] >= totals[2] or gpus == 1 and totals[1] >= totals[2]
+    assert totals[0] >= totals[1] >= totals[2]
 
 
 def test_checkpointing_saves_memory() -> None:

@@ -248,7 +248,8 @@ def _finish(arch: ModelArch, req: PlanRequest, t: _Try, budget: float, why: list
         "(docs/planner.md)",
         "sample packing fills every sequence to sequence_len; flash/sdpa attention",
         "10% of device memory kept free",
-        *([f"DeepSpeed offload needs ~{t.est.host_gib:.0f} GiB host RAM"] if t.est.host_gib else []),
+        *([f"DeepSpeed offload needs ~{t.est.host_gib:.0f} GiB host RAM"]
+          if t.est.host_gib else []),
         *t.est.notes,
         *speed.assumptions,
     ]

@@ -184,8 +184,8 @@ def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf") -> float:
     analytic upper bound is 12 B per element (bf16 logits 2 + fp32 upcast 4 + saved
     log-softmax 4, then fp32 gradients in backward); published peaks on this stack imply
     less: 7.9 B (Gefen README, Qwen3-0.6B full FT) and 6.3 B (Universal-LLM-trainer
-    README, Llama-3.1-8B LoRA at 16k tokens), so we use their mean, 7. ``hf_legacy`` (transformers < 4.45: fp32 upcast in
-    the model plus a contiguous shifted copy) uses 16. ``chunked`` (torchtune
+    README, Llama-3.1-8B LoRA at 16k tokens), so we use their mean, 7. ``hf_legacy``
+    (transformers < 4.45: fp32 upcast in the model plus a contiguous shifted copy) uses 16. ``chunked`` (torchtune
     ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits (2 B) plus one chunk's fp32 work
     (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): logits are never materialized.
     """
