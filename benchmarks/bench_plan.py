@@ -1,6 +1,6 @@
 """Time `tunebook estimate` (cold process) and `plan_training` (warm, in-process).
 
-    python benchmarks/bench_plan.py
+python benchmarks/bench_plan.py
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import time
 from tunebook.planner import NoFit, PlanRequest, plan_training
 from tunebook.presets import load_preset
 
-COLD = [sys.executable, "-c",
-        "from tunebook.commands.estimate import estimate; "
-        "estimate.main(['--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--json'], "
-        "standalone_mode=False)"]
+COLD = [
+    sys.executable,
+    "-c",
+    "from tunebook.commands.estimate import estimate; "
+    "estimate.main(['--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--json'], "
+    "standalone_mode=False)",
+]
 
 
 def cold(runs: int = 5) -> list[float]:
@@ -39,8 +42,12 @@ def warm(runs: int = 50) -> dict[str, float]:
     }
     out = {}
     for label, (model, gpu, gpus, method) in cases.items():
-        req = PlanRequest(model=load_preset("models", model),
-                          hardware=load_preset("hardware", gpu), gpus=gpus, method=method)
+        req = PlanRequest(
+            model=load_preset("models", model),
+            hardware=load_preset("hardware", gpu),
+            gpus=gpus,
+            method=method,
+        )
         times = []
         for _ in range(runs if method != "full" else 5):
             start = time.perf_counter()
@@ -53,7 +60,8 @@ def warm(runs: int = 50) -> dict[str, float]:
 
 if __name__ == "__main__":
     c = cold()
-    print(f"cold `tunebook estimate --json`: median {statistics.median(c):.3f} s, "
-          f"max {max(c):.3f} s")
+    print(
+        f"cold `tunebook estimate --json`: median {statistics.median(c):.3f} s, max {max(c):.3f} s"
+    )
     for label, seconds in warm().items():
         print(f"warm plan_training, {label}: {seconds * 1000:.1f} ms")

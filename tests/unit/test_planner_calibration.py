@@ -26,16 +26,30 @@ TT_TARGETS = ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def _qwen3(hidden: int, intermediate: int) -> ModelArch:
-    return ModelArch.from_hf_config({
-        "model_type": "qwen3", "num_hidden_layers": 28, "hidden_size": hidden,
-        "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
-        "intermediate_size": intermediate, "vocab_size": 151936, "tie_word_embeddings": True,
-    })
+    return ModelArch.from_hf_config(
+        {
+            "model_type": "qwen3",
+            "num_hidden_layers": 28,
+            "hidden_size": hidden,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 8,
+            "head_dim": 128,
+            "intermediate_size": intermediate,
+            "vocab_size": 151936,
+            "tie_word_embeddings": True,
+        }
+    )
 
 
-LLAMA2_13B = {"model_type": "llama", "num_hidden_layers": 40, "hidden_size": 5120,
-              "num_attention_heads": 40, "num_key_value_heads": 40,
-              "intermediate_size": 13824, "vocab_size": 32000}
+LLAMA2_13B = {
+    "model_type": "llama",
+    "num_hidden_layers": 40,
+    "hidden_size": 5120,
+    "num_attention_heads": 40,
+    "num_key_value_heads": 40,
+    "intermediate_size": 13824,
+    "vocab_size": 32000,
+}
 
 
 @dataclass(frozen=True)
@@ -70,41 +84,75 @@ def _ult(method: str) -> dict[str, Any]:
 
 
 def _unsloth(seq: int) -> dict[str, Any]:
-    return {"method": "qlora", "lora_r": 32, "micro_batch_size": 1, "sequence_len": seq,
-            "optimizer": "adamw8bit", "loss": "hf_legacy"}
+    return {
+        "method": "qlora",
+        "lora_r": 32,
+        "micro_batch_size": 1,
+        "sequence_len": seq,
+        "optimizer": "adamw8bit",
+        "loss": "hf_legacy",
+    }
 
 
 def _gefen(optimizer: str) -> dict[str, Any]:
-    return {"method": "full", "micro_batch_size": 1, "sequence_len": 2048,
-            "optimizer": optimizer}
+    return {"method": "full", "micro_batch_size": 1, "sequence_len": 2048, "optimizer": optimizer}
 
 
 POINTS = [
-    Point("Llama-3.1-8B full, paged AdamW8bit, opt-in-bwd", "llama-3.1-8b",
-          _tt(method="full", optimizer="paged_adamw8bit", optimizer_in_backward=True),
-          18.9, "alloc", TORCHTUNE),
-    Point("Llama-3.1-8B LoRA r8", "llama-3.1-8b",
-          _tt(method="lora", lora_r=8, target_modules=TT_TARGETS), 16.2, "alloc", TORCHTUNE),
-    Point("Llama-3.1-8B QLoRA r8", "llama-3.1-8b",
-          _tt(method="qlora", lora_r=8, target_modules=TT_TARGETS), 7.4, "alloc", TORCHTUNE),
+    Point(
+        "Llama-3.1-8B full, paged AdamW8bit, opt-in-bwd",
+        "llama-3.1-8b",
+        _tt(method="full", optimizer="paged_adamw8bit", optimizer_in_backward=True),
+        18.9,
+        "alloc",
+        TORCHTUNE,
+    ),
+    Point(
+        "Llama-3.1-8B LoRA r8",
+        "llama-3.1-8b",
+        _tt(method="lora", lora_r=8, target_modules=TT_TARGETS),
+        16.2,
+        "alloc",
+        TORCHTUNE,
+    ),
+    Point(
+        "Llama-3.1-8B QLoRA r8",
+        "llama-3.1-8b",
+        _tt(method="qlora", lora_r=8, target_modules=TT_TARGETS),
+        7.4,
+        "alloc",
+        TORCHTUNE,
+    ),
     Point("Llama-3.1-8B LoRA", "llama-3.1-8b", _ult("lora"), 36, "peak", ULT),
     Point("Llama-2-13B LoRA", "llama-2-13b", _ult("lora"), 43, "peak", ULT),
     Point("Phi-3-mini LoRA", "phi-3.5-mini", _ult("lora"), 17, "peak", ULT),
     Point("Llama-3.1-8B full", "llama-3.1-8b", _ult("full"), 78, "peak", ULT),
-    Point("Llama-3.1-8B QLoRA @2551 tok (16 GB)", "llama-3.1-8b", _unsloth(2551), 16, "peak",
-          UNSLOTH),
-    Point("Llama-3.1-8B QLoRA @5789 tok (24 GB)", "llama-3.1-8b", _unsloth(5789), 24, "peak",
-          UNSLOTH),
-    Point("Llama-3.1-8B QLoRA @12264 tok (40 GB)", "llama-3.1-8b", _unsloth(12264), 40, "peak",
-          UNSLOTH),
-    Point("Llama-3.1-8B QLoRA @28454 tok (80 GB)", "llama-3.1-8b", _unsloth(28454), 80, "peak",
-          UNSLOTH),
+    Point(
+        "Llama-3.1-8B QLoRA @2551 tok (16 GB)", "llama-3.1-8b", _unsloth(2551), 16, "peak", UNSLOTH
+    ),
+    Point(
+        "Llama-3.1-8B QLoRA @5789 tok (24 GB)", "llama-3.1-8b", _unsloth(5789), 24, "peak", UNSLOTH
+    ),
+    Point(
+        "Llama-3.1-8B QLoRA @12264 tok (40 GB)",
+        "llama-3.1-8b",
+        _unsloth(12264),
+        40,
+        "peak",
+        UNSLOTH,
+    ),
+    Point(
+        "Llama-3.1-8B QLoRA @28454 tok (80 GB)",
+        "llama-3.1-8b",
+        _unsloth(28454),
+        80,
+        "peak",
+        UNSLOTH,
+    ),
     Point("Qwen3-0.6B full, AdamW bf16", "qwen3-0.6b", _gefen("adamw"), 6.95, "alloc", GEFEN),
-    Point("Qwen3-0.6B full, AdamW 8-bit", "qwen3-0.6b", _gefen("adamw8bit"), 5.86, "alloc",
-          GEFEN),
+    Point("Qwen3-0.6B full, AdamW 8-bit", "qwen3-0.6b", _gefen("adamw8bit"), 5.86, "alloc", GEFEN),
     Point("Qwen3-1.7B full, AdamW bf16", "qwen3-1.7b", _gefen("adamw"), 14.0, "alloc", GEFEN),
-    Point("Qwen3-1.7B full, AdamW 8-bit", "qwen3-1.7b", _gefen("adamw8bit"), 10.84, "alloc",
-          GEFEN),
+    Point("Qwen3-1.7B full, AdamW 8-bit", "qwen3-1.7b", _gefen("adamw8bit"), 10.84, "alloc", GEFEN),
 ]
 
 
@@ -115,11 +163,15 @@ def errors() -> list[float]:
 
 def markdown_table() -> str:
     """The predicted-vs-published table for docs/planner.md."""
-    lines = ["| run | published GiB | predicted GiB | error | metric | source |",
-             "|---|---:|---:|---:|---|---|"]
+    lines = [
+        "| run | published GiB | predicted GiB | error | metric | source |",
+        "|---|---:|---:|---:|---|---|",
+    ]
     for p, err in zip(POINTS, errors(), strict=True):
-        lines.append(f"| {p.label} | {p.published_gib:g} | {p.predicted():.1f} | {err:+.0%} | "
-                     f"{p.metric} | {p.source} |")
+        lines.append(
+            f"| {p.label} | {p.published_gib:g} | {p.predicted():.1f} | {err:+.0%} | "
+            f"{p.metric} | {p.source} |"
+        )
     med = statistics.median(abs(e) for e in errors())
     lines.append(f"\nMedian absolute error: {med:.1%} over {len(POINTS)} runs.")
     return "\n".join(lines)

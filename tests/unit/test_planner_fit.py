@@ -43,8 +43,14 @@ def test_largest_power_of_two_micro_batch_and_accumulation() -> None:
     plan = plan_training(_req("smollm2-135m", gpu="h100-80gb", effective_batch=16, gpus=2))
     assert plan.micro_batch_size in (1, 2, 4, 8, 16)
     assert plan.gradient_accumulation_steps == -(-16 // (plan.micro_batch_size * 2))
-    bigger = _req("smollm2-135m", gpu="h100-80gb", effective_batch=16, gpus=2,
-                  micro_batch_size=plan.micro_batch_size * 2, gradient_checkpointing=False)
+    bigger = _req(
+        "smollm2-135m",
+        gpu="h100-80gb",
+        effective_batch=16,
+        gpus=2,
+        micro_batch_size=plan.micro_batch_size * 2,
+        gradient_checkpointing=False,
+    )
     if plan.micro_batch_size < 16 and not plan.gradient_checkpointing:
         assert plan_training(bigger).peak_gib > plan.budget_gib or True
 
@@ -75,9 +81,20 @@ def test_unknown_gpu_uses_vram_gb() -> None:
 def test_to_dict_and_axolotl_keys() -> None:
     plan = plan_training(_req("llama-3.1-8b", method="qlora", dataset_tokens=10**7))
     d = plan.to_dict()
-    for key in ("method", "micro_batch_size", "gradient_accumulation_steps",
-                "gradient_checkpointing", "zero_stage", "offload", "peak_gib",
-                "breakdown_gib", "fits", "tokens", "hours", "usd"):
+    for key in (
+        "method",
+        "micro_batch_size",
+        "gradient_accumulation_steps",
+        "gradient_checkpointing",
+        "zero_stage",
+        "offload",
+        "peak_gib",
+        "breakdown_gib",
+        "fits",
+        "tokens",
+        "hours",
+        "usd",
+    ):
         assert key in d
     json.dumps(d)
     keys = plan.axolotl_keys()
@@ -92,22 +109,30 @@ def test_full_plan_has_no_adapter() -> None:
 
 
 def test_estimate_cli_json() -> None:
-    out = CliRunner().invoke(estimate, ["--model", "llama-3.1-8b", "--method", "lora",
-                                        "--gpu", "rtx-4090", "--json"])
+    out = CliRunner().invoke(
+        estimate, ["--model", "llama-3.1-8b", "--method", "lora", "--gpu", "rtx-4090", "--json"]
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["method"] == "lora" and data["fits"] is True
 
 
 def test_estimate_cli_refusal_exit_2() -> None:
-    out = CliRunner().invoke(estimate, ["--model", "llama-3.1-70b", "--method", "full",
-                                        "--gpu", "rtx-4090"])
+    out = CliRunner().invoke(
+        estimate, ["--model", "llama-3.1-70b", "--method", "full", "--gpu", "rtx-4090"]
+    )
     assert out.exit_code == 2 and "options that fit" in out.output
 
 
 def test_estimate_cli_config_json(tmp_path) -> None:
-    cfg = {"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64,
-           "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 1000}
+    cfg = {
+        "model_type": "llama",
+        "num_hidden_layers": 2,
+        "hidden_size": 64,
+        "num_attention_heads": 4,
+        "intermediate_size": 128,
+        "vocab_size": 1000,
+    }
     (tmp_path / "config.json").write_text(json.dumps(cfg))
     out = CliRunner().invoke(estimate, ["--model", str(tmp_path / "config.json"), "--json"])
     assert out.exit_code == 0, out.output

@@ -79,8 +79,9 @@ def test_breakdown_sums_to_peak() -> None:
 
 
 def test_paged_optimizer_not_counted_but_noted() -> None:
-    est = m.estimate_memory(LLAMA8, method="full", micro_batch_size=1, sequence_len=512,
-                            optimizer="paged_adamw8bit")
+    est = m.estimate_memory(
+        LLAMA8, method="full", micro_batch_size=1, sequence_len=512, optimizer="paged_adamw8bit"
+    )
     assert est.breakdown_gib["optimizer"] == 0 and "paged" in est.notes[0]
 
 
@@ -88,14 +89,21 @@ METHODS = st.sampled_from(["full", "lora", "qlora"])
 
 
 @settings(max_examples=60, deadline=None)
-@given(method=METHODS, micro=st.integers(1, 16), seq=st.integers(128, 16384),
-       rank=st.integers(1, 128), ckpt=st.booleans())
-def test_more_batch_sequence_rank_never_less(method: str, micro: int, seq: int, rank: int,
-                                             ckpt: bool) -> None:
+@given(
+    method=METHODS,
+    micro=st.integers(1, 16),
+    seq=st.integers(128, 16384),
+    rank=st.integers(1, 128),
+    ckpt=st.booleans(),
+)
+def test_more_batch_sequence_rank_never_less(
+    method: str, micro: int, seq: int, rank: int, ckpt: bool
+) -> None:
     def peak(**kw: int) -> float:
         args = {"micro_batch_size": micro, "sequence_len": seq, "lora_r": rank, **kw}
-        return m.estimate_memory(LLAMA8, method=method, gradient_checkpointing=ckpt,
-                                 **args).peak_gib
+        return m.estimate_memory(
+            LLAMA8, method=method, gradient_checkpointing=ckpt, **args
+        ).peak_gib
 
     base = peak()
     assert peak(micro_batch_size=micro + 1) >= base
@@ -104,26 +112,33 @@ def test_more_batch_sequence_rank_never_less(method: str, micro: int, seq: int, 
 
 
 @settings(max_examples=40, deadline=None)
-@given(gpus=st.integers(1, 64), offload=st.sampled_from(["none", "optimizer", "all"]),
-       optimizer=st.sampled_from(["adamw", "adamw8bit"]))
-def test_higher_zero_stage_never_more_model_state(gpus: int, offload: str, optimizer: str
-                                                  ) -> None:
+@given(
+    gpus=st.integers(1, 64),
+    offload=st.sampled_from(["none", "optimizer", "all"]),
+    optimizer=st.sampled_from(["adamw", "adamw8bit"]),
+)
+def test_higher_zero_stage_never_more_model_state(gpus: int, offload: str, optimizer: str) -> None:
     n, layer = LLAMA8.total_params, LLAMA8.embedding_params
-    totals = [sum(m.zero_model_state_bytes(n, n, s, gpus, offload, optimizer, layer).values())
-              for s in (1, 2, 3)]
+    totals = [
+        sum(m.zero_model_state_bytes(n, n, s, gpus, offload, optimizer, layer).values())
+        for s in (1, 2, 3)
+    ]
     assert totals[0] >= totals[1] >= totals[2]
 
 
 def test_checkpointing_saves_memory() -> None:
     on = m.estimate_memory(LLAMA8, method="lora", micro_batch_size=2, sequence_len=4096)
-    off = m.estimate_memory(LLAMA8, method="lora", micro_batch_size=2, sequence_len=4096,
-                            gradient_checkpointing=False)
+    off = m.estimate_memory(
+        LLAMA8, method="lora", micro_batch_size=2, sequence_len=4096, gradient_checkpointing=False
+    )
     assert off.breakdown_gib["activations"] > 5 * on.breakdown_gib["activations"]
 
 
 def test_planner_does_not_import_torch() -> None:
-    code = ("import sys, tunebook.planner, tunebook.planner.render, tunebook.commands.estimate;"
-            "bad = {'torch', 'transformers', 'axolotl', 'deepspeed'} & set(sys.modules);"
-            "print(sorted(bad)); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, tunebook.planner, tunebook.planner.render, tunebook.commands.estimate;"
+        "bad = {'torch', 'transformers', 'axolotl', 'deepspeed'} & set(sys.modules);"
+        "print(sorted(bad)); sys.exit(1 if bad else 0)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -26,8 +26,16 @@ def test_flops_multipliers() -> None:
 
 def test_hours_and_cost() -> None:
     h100 = load_preset("hardware", "h100-80gb")
-    est = estimate_speed(LLAMA8, h100, method="full", seq_len=2048, checkpointing=False,
-                         gpus=2, dataset_tokens=10**8, epochs=2)
+    est = estimate_speed(
+        LLAMA8,
+        h100,
+        method="full",
+        seq_len=2048,
+        checkpointing=False,
+        gpus=2,
+        dataset_tokens=10**8,
+        epochs=2,
+    )
     flops = training_flops_per_token(LLAMA8, "full", 2048, False)
     hours = 2 * 10**8 * flops / (2 * 989e12 * h100["mfu"]["full"]) / 3600
     assert est.tokens == 2 * 10**8

@@ -41,33 +41,77 @@ Examples:
 
 
 @click.command(epilog=EPILOG)
-@click.option("--model", "model_spec", required=True,
-              help="Model preset name, or a path to an HF config.json (or its folder).")
-@click.option("--method", type=click.Choice(["auto", "full", "lora", "qlora"]), default="auto",
-              show_default=True, help="Training method; auto picks full, else LoRA, else QLoRA.")
-@click.option("--lora-r", type=click.IntRange(1), default=16, show_default=True,
-              help="LoRA rank.")
-@click.option("--seq-len", type=click.IntRange(1), default=2048, show_default=True,
-              help="Packed sequence length.")
-@click.option("--micro-batch", type=click.IntRange(1), default=None,
-              help="Pin the micro batch size (default: the largest that fits).")
-@click.option("--grad-ckpt/--no-grad-ckpt", default=None,
-              help="Pin gradient checkpointing (default: only when needed).")
+@click.option(
+    "--model",
+    "model_spec",
+    required=True,
+    help="Model preset name, or a path to an HF config.json (or its folder).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "full", "lora", "qlora"]),
+    default="auto",
+    show_default=True,
+    help="Training method; auto picks full, else LoRA, else QLoRA.",
+)
+@click.option("--lora-r", type=click.IntRange(1), default=16, show_default=True, help="LoRA rank.")
+@click.option(
+    "--seq-len",
+    type=click.IntRange(1),
+    default=2048,
+    show_default=True,
+    help="Packed sequence length.",
+)
+@click.option(
+    "--micro-batch",
+    type=click.IntRange(1),
+    default=None,
+    help="Pin the micro batch size (default: the largest that fits).",
+)
+@click.option(
+    "--grad-ckpt/--no-grad-ckpt",
+    default=None,
+    help="Pin gradient checkpointing (default: only when needed).",
+)
 @click.option("--gpus", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--gpu", "gpu_name", default=None,
-              help="Hardware preset (default: a100-80gb, or --vram-gb alone).")
+@click.option(
+    "--gpu",
+    "gpu_name",
+    default=None,
+    help="Hardware preset (default: a100-80gb, or --vram-gb alone).",
+)
 @click.option("--vram-gb", type=float, default=None, help="Per-GPU memory budget.")
-@click.option("--zero", type=click.Choice(["0", "1", "2", "3"]), default=None,
-              help="Pin the DeepSpeed ZeRO stage.")
-@click.option("--offload", type=click.Choice(["none", "optimizer", "all"]), default=None,
-              help="Pin DeepSpeed CPU offload.")
+@click.option(
+    "--zero",
+    type=click.Choice(["0", "1", "2", "3"]),
+    default=None,
+    help="Pin the DeepSpeed ZeRO stage.",
+)
+@click.option(
+    "--offload",
+    type=click.Choice(["none", "optimizer", "all"]),
+    default=None,
+    help="Pin DeepSpeed CPU offload.",
+)
 @click.option("--optimizer", type=click.Choice(OPTIMIZER_CHOICES), default=None)
 @click.option("--effective-batch", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout.")
-def estimate(model_spec: str, method: str, lora_r: int, seq_len: int, micro_batch: int | None,
-             grad_ckpt: bool | None, gpus: int, gpu_name: str | None, vram_gb: float | None,
-             zero: str | None, offload: str | None, optimizer: str | None,
-             effective_batch: int, as_json: bool) -> None:
+def estimate(
+    model_spec: str,
+    method: str,
+    lora_r: int,
+    seq_len: int,
+    micro_batch: int | None,
+    grad_ckpt: bool | None,
+    gpus: int,
+    gpu_name: str | None,
+    vram_gb: float | None,
+    zero: str | None,
+    offload: str | None,
+    optimizer: str | None,
+    effective_batch: int,
+    as_json: bool,
+) -> None:
     """Predict per-GPU memory for fine-tuning MODEL and the settings that fit."""
     from tunebook.planner import PlanRequest, plan_training
     from tunebook.presets import load_preset
@@ -76,10 +120,19 @@ def estimate(model_spec: str, method: str, lora_r: int, seq_len: int, micro_batc
     if gpu_name is not None or vram_gb is None:
         hardware = load_preset("hardware", gpu_name or "a100-80gb")
     req = PlanRequest(
-        model=load_model(model_spec), hardware=hardware, gpus=gpus, vram_gb=vram_gb,
-        method=method, sequence_len=seq_len, lora_r=lora_r, effective_batch=effective_batch,
-        micro_batch_size=micro_batch, gradient_checkpointing=grad_ckpt, optimizer=optimizer,
-        zero_stage=int(zero) if zero is not None else None, offload=offload,
+        model=load_model(model_spec),
+        hardware=hardware,
+        gpus=gpus,
+        vram_gb=vram_gb,
+        method=method,
+        sequence_len=seq_len,
+        lora_r=lora_r,
+        effective_batch=effective_batch,
+        micro_batch_size=micro_batch,
+        gradient_checkpointing=grad_ckpt,
+        optimizer=optimizer,
+        zero_stage=int(zero) if zero is not None else None,
+        offload=offload,
     )
     plan = plan_training(req)
     if as_json:

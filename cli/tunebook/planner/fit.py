@@ -14,8 +14,11 @@ from tunebook.planner.memory import MemoryEstimate, estimate_memory
 from tunebook.planner.speed import estimate_speed
 
 METHODS = ("full", "lora", "qlora")
-OPTIMIZERS = {"adamw": "adamw_torch", "adamw8bit": "adamw_bnb_8bit",
-              "paged_adamw8bit": "paged_adamw_8bit"}
+OPTIMIZERS = {
+    "adamw": "adamw_torch",
+    "adamw8bit": "adamw_bnb_8bit",
+    "paged_adamw8bit": "paged_adamw_8bit",
+}
 DEEPSPEED_PRESETS = {
     (1, "none"): "zero1",
     (2, "none"): "zero2",
@@ -117,8 +120,11 @@ class _Try:
 def _default_optimizer(method: str, pinned: str | None) -> str:
     if pinned is not None:
         if pinned not in OPTIMIZERS:
-            raise UserError(f"unknown optimizer '{pinned}'", field="optimizer",
-                            hint=f"use one of {', '.join(OPTIMIZERS)}")
+            raise UserError(
+                f"unknown optimizer '{pinned}'",
+                field="optimizer",
+                hint=f"use one of {', '.join(OPTIMIZERS)}",
+            )
         return pinned
     return "paged_adamw8bit" if method == "qlora" else "adamw"
 
@@ -137,8 +143,11 @@ def _sharding_options(method: str, gpus: int, req: PlanRequest) -> list[tuple[in
         return [(0, "none"), (3, "none")] if gpus > 1 else [(0, "none")]
     options = [(0, "none")] if gpus == 1 else [(0, "none"), (1, "none"), (2, "none"), (3, "none")]
     if req.method == "full":  # CPU offload is slow and needs host RAM: only when pinned
-        options += [(2, "optimizer"), (3, "all")] if gpus == 1 else [
-            (2, "optimizer"), (3, "optimizer"), (3, "all")]
+        options += (
+            [(2, "optimizer"), (3, "all")]
+            if gpus == 1
+            else [(2, "optimizer"), (3, "optimizer"), (3, "all")]
+        )
     return options
 
 
@@ -149,21 +158,40 @@ def _micro_batches(req: PlanRequest) -> list[int]:
     return [2**k for k in range(int(math.log2(top)), -1, -1)]
 
 
-def _estimate(arch: ModelArch, req: PlanRequest, method: str, micro: int, ckpt: bool,
-              zero: int, offload: str, optimizer: str, gpus: int, device: str = "gpu"
-              ) -> MemoryEstimate:
+def _estimate(
+    arch: ModelArch,
+    req: PlanRequest,
+    method: str,
+    micro: int,
+    ckpt: bool,
+    zero: int,
+    offload: str,
+    optimizer: str,
+    gpus: int,
+    device: str = "gpu",
+) -> MemoryEstimate:
     return estimate_memory(
-        arch, method=method, micro_batch_size=micro, sequence_len=req.sequence_len,
-        lora_r=req.lora_r, target_modules=req.target_modules, gradient_checkpointing=ckpt,
-        optimizer=optimizer, zero_stage=zero, offload=offload, gpus=gpus, device=device,
+        arch,
+        method=method,
+        micro_batch_size=micro,
+        sequence_len=req.sequence_len,
+        lora_r=req.lora_r,
+        target_modules=req.target_modules,
+        gradient_checkpointing=ckpt,
+        optimizer=optimizer,
+        zero_stage=zero,
+        offload=offload,
+        gpus=gpus,
+        device=device,
     )
 
 
 def _candidates(arch: ModelArch, req: PlanRequest, method: str, gpus: int) -> Iterator[_Try]:
     """Every configuration for ``method``, most preferred first."""
     optimizer = _default_optimizer(method, req.optimizer)
-    ckpts = [req.gradient_checkpointing] if req.gradient_checkpointing is not None else [False,
-                                                                                        True]
+    ckpts = (
+        [req.gradient_checkpointing] if req.gradient_checkpointing is not None else [False, True]
+    )
     for zero, offload in _sharding_options(method, gpus, req):
         for ckpt in ckpts:
             for micro in _micro_batches(req):
@@ -171,8 +199,9 @@ def _candidates(arch: ModelArch, req: PlanRequest, method: str, gpus: int) -> It
                 yield _Try(method, micro, ckpt, zero, offload, optimizer, est)
 
 
-def _first_fit(arch: ModelArch, req: PlanRequest, method: str, gpus: int, budget: float
-               ) -> tuple[_Try | None, _Try]:
+def _first_fit(
+    arch: ModelArch, req: PlanRequest, method: str, gpus: int, budget: float
+) -> tuple[_Try | None, _Try]:
     """The first configuration within budget, and the smallest one tried."""
     smallest: _Try | None = None
     host = hw.host_ram_gib(req.hardware, gpus)
@@ -202,8 +231,9 @@ def plan_training(req: PlanRequest) -> Plan:
     """Plan one run; raises NoFit (exit 2) with the three cheapest options that fit."""
     arch = ModelArch.from_preset(req.model)
     if req.method not in ("auto", *METHODS):
-        raise UserError(f"unknown method '{req.method}'", field="method",
-                        hint="use auto, full, lora or qlora")
+        raise UserError(
+            f"unknown method '{req.method}'", field="method", hint="use auto, full, lora or qlora"
+        )
     if req.gpus < 1:
         raise UserError(f"gpus must be at least 1, got {req.gpus}", field="gpus")
     if hw.is_cpu(req.hardware):
@@ -215,8 +245,10 @@ def plan_training(req: PlanRequest) -> Plan:
         found, smallest = _first_fit(arch, req, method, req.gpus, budget)
         if found is not None:
             return _finish(arch, req, found, budget, why)
-        why.append(f"{method} does not fit: {smallest.est.peak_gib:.1f} GiB at its smallest "
-                   f"({_describe(smallest)}) > {budget:.1f} GiB budget")
+        why.append(
+            f"{method} does not fit: {smallest.est.peak_gib:.1f} GiB at its smallest "
+            f"({_describe(smallest)}) > {budget:.1f} GiB budget"
+        )
         if method == "full" and req.method == "auto":
             why.append("auto never offloads to CPU (slow); pin method full to allow it")
     raise NoFit(
@@ -235,8 +267,14 @@ def _budget_words(req: PlanRequest, budget: float) -> str:
 def _finish(arch: ModelArch, req: PlanRequest, t: _Try, budget: float, why: list[str]) -> Plan:
     accum = math.ceil(req.effective_batch / (t.micro * req.gpus))
     speed = estimate_speed(
-        arch, req.hardware, method=t.method, seq_len=req.sequence_len, checkpointing=t.ckpt,
-        gpus=req.gpus, dataset_tokens=req.dataset_tokens, epochs=req.epochs,
+        arch,
+        req.hardware,
+        method=t.method,
+        seq_len=req.sequence_len,
+        checkpointing=t.ckpt,
+        gpus=req.gpus,
+        dataset_tokens=req.dataset_tokens,
+        epochs=req.epochs,
         trainable=t.est.trainable_params,
     )
     if req.method == "auto" and t.method != "full":
@@ -248,19 +286,35 @@ def _finish(arch: ModelArch, req: PlanRequest, t: _Try, budget: float, why: list
         "(docs/planner.md)",
         "sample packing fills every sequence to sequence_len; flash/sdpa attention",
         "10% of device memory kept free",
-        *([f"DeepSpeed offload needs ~{t.est.host_gib:.0f} GiB host RAM"]
-          if t.est.host_gib else []),
+        *(
+            [f"DeepSpeed offload needs ~{t.est.host_gib:.0f} GiB host RAM"]
+            if t.est.host_gib
+            else []
+        ),
         *t.est.notes,
         *speed.assumptions,
     ]
     return Plan(
-        method=t.method, micro_batch_size=t.micro, gradient_accumulation_steps=accum,
-        gradient_checkpointing=t.ckpt, zero_stage=t.zero, offload=t.offload,
-        optimizer=t.optimizer, sequence_len=req.sequence_len, peak_gib=t.est.peak_gib,
-        budget_gib=round(budget, 2), breakdown_gib=t.est.breakdown_gib, fits=True,
-        tokens=speed.tokens, hours=speed.hours, usd=speed.usd, gpus=req.gpus,
+        method=t.method,
+        micro_batch_size=t.micro,
+        gradient_accumulation_steps=accum,
+        gradient_checkpointing=t.ckpt,
+        zero_stage=t.zero,
+        offload=t.offload,
+        optimizer=t.optimizer,
+        sequence_len=req.sequence_len,
+        peak_gib=t.est.peak_gib,
+        budget_gib=round(budget, 2),
+        breakdown_gib=t.est.breakdown_gib,
+        fits=True,
+        tokens=speed.tokens,
+        hours=speed.hours,
+        usd=speed.usd,
+        gpus=req.gpus,
         lora_r=req.lora_r if t.method != "full" else None,
-        trainable_params=t.est.trainable_params, why=why, assumptions=assumptions,
+        trainable_params=t.est.trainable_params,
+        why=why,
+        assumptions=assumptions,
         deepspeed_preset=DEEPSPEED_PRESETS.get((t.zero, t.offload)),
     )
 
@@ -290,14 +344,18 @@ def _alternatives_hint(arch: ModelArch, req: PlanRequest) -> str:
             continue
         budget = hw.budget_gib(preset, None)
         for gpus in (1, 2, 4, 8):
-            alt = PlanRequest(**{**req.__dict__, "hardware": preset, "gpus": gpus,
-                                 "vram_gb": None})
-            for method in (METHODS if req.method == "auto" else (req.method, "lora", "qlora")):
+            alt = PlanRequest(**{**req.__dict__, "hardware": preset, "gpus": gpus, "vram_gb": None})
+            for method in METHODS if req.method == "auto" else (req.method, "lora", "qlora"):
                 found, _ = _first_fit(arch, alt, method, gpus, budget)
                 if found is not None:
                     cost = float(preset["price_usd_per_hour"]) * gpus
-                    options.append((cost, f"{method} on {gpus}× {name} "
-                                          f"({found.est.peak_gib:.1f} GiB/GPU, ${cost:.2f}/h)"))
+                    options.append(
+                        (
+                            cost,
+                            f"{method} on {gpus}× {name} "
+                            f"({found.est.peak_gib:.1f} GiB/GPU, ${cost:.2f}/h)",
+                        )
+                    )
                     break
             else:
                 continue

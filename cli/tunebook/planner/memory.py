@@ -98,7 +98,12 @@ def master_weight_bytes(trainable: int) -> float:
 
 
 def zero_model_state_bytes(
-    params: int, trainable: int, stage: int, gpus: int, offload: str, optimizer: str,
+    params: int,
+    trainable: int,
+    stage: int,
+    gpus: int,
+    offload: str,
+    optimizer: str,
     largest_layer: int,
 ) -> dict[str, float]:
     """Per-GPU weights / gradients / optimizer under DeepSpeed ZeRO ``stage`` on ``gpus`` GPUs.
@@ -185,9 +190,9 @@ def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf") -> float:
     log-softmax 4, then fp32 gradients in backward); published peaks on this stack imply
     less: 7.9 B (Gefen README, Qwen3-0.6B full FT) and 6.3 B (Universal-LLM-trainer
     README, Llama-3.1-8B LoRA at 16k tokens), so we use their mean, 7. ``hf_legacy``
-    (transformers < 4.45: fp32 upcast in the model plus a contiguous shifted copy) uses 16. ``chunked`` (torchtune
-    ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits (2 B) plus one chunk's fp32 work
-    (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): logits are never materialized.
+    (transformers < 4.45: fp32 upcast in the model plus a contiguous shifted copy) uses 16.
+    ``chunked`` (torchtune ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits (2 B) plus
+    one chunk's fp32 work (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): no logits.
     """
     elements = tokens * arch.vocab
     per_element = {"hf": 7.0, "hf_legacy": 16.0, "chunked": 2 + 10 / 8, "fused": 0.0}
@@ -195,8 +200,9 @@ def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf") -> float:
 
 
 # -- overhead ---------------------------------------------------------------------------------
-def overhead_bytes(allocated: float, transient: float = 0.0, context: float = CUDA_CONTEXT_BYTES
-                   ) -> float:
+def overhead_bytes(
+    allocated: float, transient: float = 0.0, context: float = CUDA_CONTEXT_BYTES
+) -> float:
     """CUDA context (kernels, cuBLAS/cuDNN handles; ~0.3–0.6 GiB, outside PyTorch's
     allocator) + caching-allocator slack (reserved ≥ allocated; PyTorch "CUDA memory
     management" notes; ~6% assumed) + transient work buffers (a dequantized NF4 layer).
@@ -241,22 +247,25 @@ def estimate_memory(
     tokens = micro_batch_size * sequence_len
     notes: list[str] = []
     total = arch.total_params
-    largest_layer = max(arch.attention_params_per_layer + arch.mlp_params_per_layer,
-                        arch.embedding_params)
+    largest_layer = max(
+        arch.attention_params_per_layer + arch.mlp_params_per_layer, arch.embedding_params
+    )
 
     if method == "full":
         trainable = total
         if zero_stage > 0:
-            states = zero_model_state_bytes(total, total, zero_stage, gpus, offload, optimizer,
-                                            largest_layer)
+            states = zero_model_state_bytes(
+                total, total, zero_stage, gpus, offload, optimizer, largest_layer
+            )
             weights, grads, opt = states["weights"], states["gradients"], states["optimizer"]
         else:
             weights = weight_bytes_dense(total, dtype)
             grads = gradient_bytes(total, dtype)
             opt = optimizer_state_bytes(total, optimizer, dtype)
             if optimizer_in_backward:  # each gradient is freed right after its update
-                biggest = max(arch.embedding_params, *(i * o for i, o in
-                                                       arch.linear_shapes().values()))
+                biggest = max(
+                    arch.embedding_params, *(i * o for i, o in arch.linear_shapes().values())
+                )
                 grads = gradient_bytes(biggest, dtype)
     else:
         trainable = lora_trainable_params(arch, lora_r, targets)
@@ -276,8 +285,10 @@ def estimate_memory(
     if optimizer == "paged_adamw8bit" and opt > 0:
         paged = opt / GIB
         opt = 0.0
-        notes.append(f"paged 8-bit optimizer states ({paged:.2f} GiB) live in CUDA unified "
-                     "memory and spill to CPU RAM under pressure; not counted in the peak")
+        notes.append(
+            f"paged 8-bit optimizer states ({paged:.2f} GiB) live in CUDA unified "
+            "memory and spill to CPU RAM under pressure; not counted in the peak"
+        )
 
     acts = activation_bytes(arch, tokens, gradient_checkpointing, dtype)
     logits = logits_bytes(arch, tokens, loss)
@@ -287,8 +298,14 @@ def estimate_memory(
         transient = 2.0 * max(m[0] * m[1] for m in arch.linear_shapes().values())
     context = 0.0 if device == "cpu" else CUDA_CONTEXT_BYTES
     over = overhead_bytes(allocated, transient, context)
-    parts = {"weights": weights, "gradients": grads, "optimizer": opt, "activations": acts,
-             "logits": logits, "overhead": over}
+    parts = {
+        "weights": weights,
+        "gradients": grads,
+        "optimizer": opt,
+        "activations": acts,
+        "logits": logits,
+        "overhead": over,
+    }
     breakdown = {k: round(v / GIB, 3) for k, v in parts.items()}
     return MemoryEstimate(
         peak_gib=round(sum(parts.values()) / GIB, 3),

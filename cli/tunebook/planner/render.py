@@ -9,15 +9,19 @@ from tunebook.planner.fit import Plan
 
 
 def _decision(plan: Plan) -> str:
-    parts = [plan.method + (f" r={plan.lora_r}" if plan.lora_r else ""),
-             f"micro batch {plan.micro_batch_size} × accumulation "
-             f"{plan.gradient_accumulation_steps} × {plan.gpus} GPU(s)",
-             "gradient checkpointing" if plan.gradient_checkpointing else "no checkpointing",
-             f"optimizer {plan.optimizer}"]
+    parts = [
+        plan.method + (f" r={plan.lora_r}" if plan.lora_r else ""),
+        f"micro batch {plan.micro_batch_size} × accumulation "
+        f"{plan.gradient_accumulation_steps} × {plan.gpus} GPU(s)",
+        "gradient checkpointing" if plan.gradient_checkpointing else "no checkpointing",
+        f"optimizer {plan.optimizer}",
+    ]
     if plan.zero_stage:
-        parts.append(f"DeepSpeed ZeRO-{plan.zero_stage}"
-                     + (f", offload {plan.offload}" if plan.offload != "none" else "")
-                     + (f" ({plan.deepspeed_preset}.json)" if plan.deepspeed_preset else ""))
+        parts.append(
+            f"DeepSpeed ZeRO-{plan.zero_stage}"
+            + (f", offload {plan.offload}" if plan.offload != "none" else "")
+            + (f" ({plan.deepspeed_preset}.json)" if plan.deepspeed_preset else "")
+        )
     return "\n".join(parts)
 
 

@@ -66,9 +66,11 @@ def estimate_speed(
     flops = training_flops_per_token(arch, method, seq_len, checkpointing, trainable)
     peak = hw.peak_tflops(hardware)
     util = hw.mfu(hardware, method)
-    notes = [f"{flops / compute_params(arch):.1f}·N FLOPs per token "
-             f"({'6N full' if method == 'full' else '4N frozen base'}"
-             f"{', +2N recompute' if checkpointing else ''}, + attention)"]
+    notes = [
+        f"{flops / compute_params(arch):.1f}·N FLOPs per token "
+        f"({'6N full' if method == 'full' else '4N frozen base'}"
+        f"{', +2N recompute' if checkpointing else ''}, + attention)"
+    ]
     if peak:
         notes.append(f"MFU {util:.0%} of {peak:g} TFLOPS per device (preset assumption)")
     if dataset_tokens is None:
@@ -82,6 +84,8 @@ def estimate_speed(
     price = hw.price_per_hour(hardware)
     usd = None if price is None else round(hours * max(gpus, 1) * price, 2)
     if price is not None:
-        notes.append(f"${price:g}/device-hour ({(hardware or {}).get('price_source', 'catalog')},"
-                     f" read {(hardware or {}).get('price_read_on', '?')})")
+        notes.append(
+            f"${price:g}/device-hour ({(hardware or {}).get('price_source', 'catalog')},"
+            f" read {(hardware or {}).get('price_read_on', '?')})"
+        )
     return SpeedEstimate(tokens, round(hours, 3), usd, notes)
