@@ -46,11 +46,13 @@ def validate_config(
     Returns one human-readable message per problem, each naming its key; an empty list means
     valid. Never raises for an invalid config. Axolotl silently drops keys it does not know,
     so those are reported too. Axolotl's warnings are appended to ``warnings`` if given.
-    ``capabilities`` defaults to a CPU machine (no bf16/tf32/fp8).
+    ``capabilities`` defaults to a CPU machine (no bf16/tf32/fp8). Sets HF_HUB_OFFLINE and
+    the do-not-track variables in this process (if unset) before importing Axolotl.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    from axolotl.utils.config import prepare_plugins
     from axolotl.utils.config import validate_config as axolotl_validate
     from axolotl.utils.dict import DictDefault
     from pydantic import ValidationError
@@ -61,6 +63,10 @@ def validate_config(
     env_caps = {"torch_version": _torch_version()}
     with _captured_warnings("axolotl") as logged:
         try:
+            if data.get("plugins"):  # registers them, so their input-args models count
+                loadable, plugin_errors = _check_plugins(data["plugins"])
+                errors += plugin_errors
+                prepare_plugins(DictDefault({**copy.deepcopy(data), "plugins": loadable}))
             axolotl_validate(
                 DictDefault(copy.deepcopy(data)), capabilities=caps, env_capabilities=env_caps
             )
@@ -74,6 +80,23 @@ def validate_config(
     errors += _optimizer_messages(data)
     errors += _base_model_messages(data)
     return errors
+
+
+def _check_plugins(plugins: Any) -> tuple[list[str], list[str]]:
+    """Split ``plugins`` into importable names and messages (Axolotl only prints a traceback)."""
+    from axolotl.integrations.base import load_plugin
+
+    if not isinstance(plugins, list):
+        return [], [f"plugins: expected a list of `module.Class` names, got {plugins!r}"]
+    loadable, errors = [], []
+    for i, name in enumerate(plugins):
+        try:
+            load_plugin(str(name))
+        except (ImportError, AttributeError, ValueError) as exc:
+            errors.append(f"plugins[{i}]: cannot load plugin {name!r}: {_one_line(str(exc))}")
+        else:
+            loadable.append(name)
+    return loadable, errors
 
 
 def _pydantic_message(err: Mapping[str, Any]) -> str:

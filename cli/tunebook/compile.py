@@ -259,21 +259,31 @@ def _apply_overrides(cfg: Layered, resolved: Resolved) -> None:
 def _apply_cli_overrides(cfg: Layered, overrides: list[str]) -> None:
     problems: list[UserError] = []
     for item in overrides:
+        if item.startswith("~") and "=" not in item:
+            cfg.drop(item[1:].strip())
+            continue
         key, sep, raw = item.partition("=")  # split on the first '=' only
         key = key.strip()
         if not sep or not key:
             problems.append(UserError(f"'{item}' is not key=value", field="override",
                                       hint="e.g. learning_rate=1e-4"))
             continue
-        if key.startswith("~"):
-            cfg.drop(key[1:])
-            continue
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        cfg.set(key, value, Origin("cli"))
+        cfg.set(key, parse_cli_value(raw), Origin("cli"))
     raise_collected(problems)
+
+
+def parse_cli_value(raw: str) -> Any:
+    """A command-line value as YAML would read it, plus numbers YAML 1.1 misses (``1e-5``)."""
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        return raw
+    if isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            return value
+    return value
 
 
 # ---------------------------------------------------------------- output

@@ -2620,7 +2620,7 @@ def make_invoice(rng: random.Random, index: int) -> dict[str, Any] | None:
     example = {
         "messages": [msg("system", EXTRACTION_SYSTEM), msg("user", user), msg("assistant", answer)]
     }
-    if sum(len(m["content"]) for m in example["messages"]) > 1500:
+    if sum(len(m["content"]) for m in example["messages"]) > 1350:
         return None
     return example
 
@@ -2703,6 +2703,7 @@ RELEASE_SLOTS: dict[str, Any] = {
         "home screen",
         "sidebar",
     ],
+    "mobile": ["iOS", "Android"],
     "platform": ["iOS", "Android", "the web app", "the desktop app", "tablets"],
     "lang": [
         "German",
@@ -2984,10 +2985,10 @@ APP_CHANGES: list[tuple[str, list[str], list[str]]] = [
     ),
     (
         "feat",
-        ["feat({scope}): home screen widget on {platform}", "Add widget ({pr})"],
+        ["feat({scope}): home screen widget on {mobile}", "Add widget ({pr})"],
         [
-            "New home screen widget on {platform}.",
-            "Add a widget to see your {nouns} at a glance on {platform}.",
+            "New home screen widget on {mobile}.",
+            "Add a widget to see your {nouns} at a glance on {mobile}.",
         ],
     ),
     (
@@ -3179,7 +3180,9 @@ def make_release(rng: random.Random, index: int) -> dict[str, Any] | None:
         slots = Slots(rng, RELEASE_SLOTS, scope=rng.choice(scopes), **extra)
         commits.append(pick(rng, commit_tpls, slots))
         text = pick(rng, bullet_tpls, slots)
-        bullets.append((KIND_ORDER.index(k), k, text[0].upper() + text[1:]))
+        if not text.startswith("iOS"):
+            text = text[0].upper() + text[1:]
+        bullets.append((KIND_ORDER.index(k), k, text))
     for _ in range(rng.randint(2, 6)):
         slots = Slots(rng, RELEASE_SLOTS, scope=rng.choice(scopes), **extra)
         commits.append(pick(rng, NOISE_COMMITS, slots))

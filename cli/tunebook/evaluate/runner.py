@@ -28,13 +28,12 @@ def run_eval(run_dir: Path, *, max_samples: int | None = None,
     tuned_kind, tuned_path = _trained_model(ctx)
     log(f"evaluating {len(ctx.examples)} held-out examples ({ctx.task}) on base and tuned")
     outputs: dict[str, dict[str, Any]] = {}
-    with _models(ctx, tuned_kind, tuned_path) as (model, tokenizer, use_base):
-        for name in ("tuned", "base"):
-            with use_base(name == "base"):
-                t0 = time.monotonic()
-                outputs[name] = score_model(ctx, model, tokenizer)
-                log(f"  {name}: {_summary(outputs[name]['metrics'])} "
-                    f"({time.monotonic() - t0:.1f} s)")
+    tokenizer, variants = _variants(ctx, tuned_kind, tuned_path)
+    for name in ("tuned", "base"):
+        with variants[name]() as model:
+            t0 = time.monotonic()
+            outputs[name] = score_model(ctx, model, tokenizer)
+        log(f"  {name}: {_summary(outputs[name]['metrics'])} ({time.monotonic() - t0:.1f} s)")
     results = build_results(ctx, outputs["base"]["metrics"], outputs["tuned"]["metrics"])
     results["seconds"] = round(time.monotonic() - started, 2)
     samples = sample_rows(ctx, outputs["base"]["answers"], outputs["tuned"]["answers"])
@@ -142,52 +141,27 @@ def _trained_model(ctx: EvalContext) -> tuple[str, Path]:
                     hint="train first: `tunebook train RECIPE`, then `tunebook eval RUN_DIR`")
 
 
-class _models:
-    """Context manager yielding (model, tokenizer, use_base): one copy of the base weights
-    when the run trained an adapter (``use_base(True)`` disables it), two for full tuning."""
+def _variants(ctx: EvalContext, kind: str, path: Path) -> tuple[Any, dict[str, Any]]:
+    """The tokenizer and, per name ("tuned", "base"), a context manager factory yielding that
+    model: one copy of the base weights with the adapter switched off for "base", or two
+    models after full fine-tuning."""
+    import contextlib
 
-    def __init__(self, ctx: EvalContext, kind: str, path: Path) -> None:
-        self.ctx, self.kind, self.path = ctx, kind, path
+    from tunebook.evaluate.generate import load_model, load_tokenizer
 
-    def __enter__(self):
-        import contextlib
-
-        from tunebook.evaluate.generate import load_model, load_tokenizer
-
-        tokenizer = load_tokenizer(self.path, self.ctx.base_model)
-        if self.kind == "adapter":
-            model = load_model(self.ctx.base_model, self.path)
-
-            def use_base(flag: bool):
-                return model.disable_adapter() if flag else contextlib.nullcontext()
-
-            return model, tokenizer, use_base
-        tuned, base = load_model(str(self.path)), load_model(self.ctx.base_model)
-        proxy = _Switch(tuned, base)
+    tokenizer = load_tokenizer(path, ctx.base_model)
+    if kind == "adapter":
+        model = load_model(ctx.base_model, path)
 
         @contextlib.contextmanager
-        def use_base_full(flag: bool):
-            proxy.active = base if flag else tuned
-            yield
+        def adapter_off():
+            with model.disable_adapter():
+                yield model
 
-        return proxy, tokenizer, use_base_full
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-class _Switch:
-    """Forwards to whichever model is active (full fine-tuning: tuned and base copies)."""
-
-    def __init__(self, tuned: Any, base: Any) -> None:
-        self.active = tuned
-        self._base = base
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.active, name)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.active(*args, **kwargs)
+        return tokenizer, {"tuned": lambda: contextlib.nullcontext(model), "base": adapter_off}
+    tuned, base = load_model(str(path)), load_model(ctx.base_model)
+    return tokenizer, {"tuned": lambda: contextlib.nullcontext(tuned),
+                       "base": lambda: contextlib.nullcontext(base)}
 
 
 def _summary(found: dict[str, Any]) -> str:

@@ -9,13 +9,49 @@ from tunebook.lint.report import Finding
 from tunebook.lint.rules import schema
 
 CHAT_ROLES = frozenset({"system", "user", "assistant", "tool", "function", "developer", "ipython"})
-SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant",
-                  "assistant": "assistant", "tool": "tool", "function_call": "assistant",
-                  "observation": "tool", "function": "tool"}
-EXAMPLE_KEYS = frozenset({"id", "metadata", "meta", "source", "tools", "label", "split", "tags",
-                          "weight", "uuid", "category", "dataset"})
-TURN_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "weight",
-                       "training", "train", "reasoning_content", "thinking", "from", "value"})
+SHAREGPT_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "tool": "tool",
+    "function_call": "assistant",
+    "observation": "tool",
+    "function": "tool",
+}
+EXAMPLE_KEYS = frozenset(
+    {
+        "id",
+        "metadata",
+        "meta",
+        "source",
+        "tools",
+        "label",
+        "split",
+        "tags",
+        "weight",
+        "uuid",
+        "category",
+        "dataset",
+    }
+)
+TURN_KEYS = frozenset(
+    {
+        "role",
+        "content",
+        "name",
+        "tool_calls",
+        "tool_call_id",
+        "weight",
+        "training",
+        "train",
+        "reasoning_content",
+        "thinking",
+        "from",
+        "value",
+    }
+)
 CANONICAL = {
     "chat": ("messages",),
     "sharegpt": ("conversations",),
@@ -47,8 +83,14 @@ class Normalizer:
     """Turns records of one file into Examples; the format is fixed by settings or by the
     first record that has a recognisable shape."""
 
-    def __init__(self, file: str, fmt: str | None, field_map: dict[str, str], split: str,
-                 allow_keys: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        file: str,
+        fmt: str | None,
+        field_map: dict[str, str],
+        split: str,
+        allow_keys: frozenset[str] = frozenset(),
+    ) -> None:
         self.file = file
         self.format = fmt
         self.map = field_map
@@ -58,7 +100,9 @@ class Normalizer:
     def _f(self, canonical: str) -> str:
         return self.map.get(canonical, canonical)
 
-    def __call__(self, obj: Any, line: int | None, index: int) -> tuple[Example | None, list[Finding]]:
+    def __call__(
+        self, obj: Any, line: int | None, index: int
+    ) -> tuple[Example | None, list[Finding]]:
         out: list[Finding] = []
 
         def emit(rule, **fields: object) -> None:
@@ -102,7 +146,9 @@ class Normalizer:
         ok = True
         for i, msg in enumerate(msgs):
             if not isinstance(msg, dict):
-                emit(schema.MALFORMED_TURN, turn=i, problem=f"a {type(msg).__name__}, not an object")
+                emit(
+                    schema.MALFORMED_TURN, turn=i, problem=f"a {type(msg).__name__}, not an object"
+                )
                 ok = False
                 continue
             role = msg.get(role_key)
@@ -135,13 +181,21 @@ class Normalizer:
                         continue
                 content = text
             for key in msg:
-                if key not in TURN_KEYS and key not in self.allow and key not in (role_key, content_key):
+                if (
+                    key not in TURN_KEYS
+                    and key not in self.allow
+                    and key not in (role_key, content_key)
+                ):
                     emit(schema.UNKNOWN_KEY, key=key, where=f"turn {i}")
             turns.append((mapped, content))
         return (turns if ok else None), None
 
     def _alpaca(self, obj: dict, emit) -> list | None:
-        ins, inp, out = obj.get(self._f("instruction")), obj.get(self._f("input"), ""), obj.get(self._f("output"))
+        ins, inp, out = (
+            obj.get(self._f("instruction")),
+            obj.get(self._f("input"), ""),
+            obj.get(self._f("output")),
+        )
         bad = False
         for name, value in (("instruction", ins), ("output", out)):
             if not isinstance(value, str):
@@ -191,7 +245,11 @@ def _text_parts(content: Any) -> str | None:
         return None
     parts = []
     for part in content:
-        if not (isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)):
+        if not (
+            isinstance(part, dict)
+            and part.get("type") == "text"
+            and isinstance(part.get("text"), str)
+        ):
             return None
         parts.append(part["text"])
     return "".join(parts)

@@ -32,10 +32,11 @@ def shingle_hashes(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray
     words = [t.split() for t in texts]
     lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     total = int(lens.sum())
-    flat = np.fromiter(chain.from_iterable(map(hash, w) for w in words), dtype=np.int64, count=total)
+    flat = np.fromiter(
+        chain.from_iterable(map(hash, w) for w in words), dtype=np.int64, count=total
+    )
     flat = flat.view(np.uint64)
     ends = np.cumsum(lens)
-    starts = ends - lens
     row_of = np.repeat(np.arange(len(words)), lens)
     pos = np.arange(total)
     sh = flat.copy()
@@ -43,7 +44,7 @@ def shingle_hashes(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray
         with np.errstate(over="ignore"):
             combo = flat[: total - k + 1] * _M1
             for j in range(1, k):
-                combo = (combo ^ (combo >> np.uint64(29))) * _M2 + flat[j: total - k + 1 + j]
+                combo = (combo ^ (combo >> np.uint64(29))) * _M2 + flat[j : total - k + 1 + j]
         sh[: total - k + 1] = combo
     short = lens[row_of] < k
     keep = short | (pos <= ends[row_of] - k)
@@ -57,8 +58,15 @@ def shingle_hashes(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray
 class NearDuplicateIndex:
     """Streams texts in, then yields verified (earlier_id, later_id, jaccard) pairs."""
 
-    def __init__(self, threshold: float = 0.8, num_perm: int = 80, bands: int = 16, k: int = 3,
-                 batch: int = 4096, seed: int = 42) -> None:
+    def __init__(
+        self,
+        threshold: float = 0.8,
+        num_perm: int = 80,
+        bands: int = 16,
+        k: int = 3,
+        batch: int = 4096,
+        seed: int = 42,
+    ) -> None:
         self.threshold = threshold
         self.num_perm, self.bands, self.k, self.batch, self.seed = num_perm, bands, k, batch, seed
         self.lsh = rensa.RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands)
@@ -81,7 +89,8 @@ class NearDuplicateIndex:
             return
         tokens, offsets = shingle_hashes(self._texts, self.k)
         matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
-            tokens, offsets, num_perm=self.num_perm, seed=self.seed)
+            tokens, offsets, num_perm=self.num_perm, seed=self.seed
+        )
         start = self._next_key
         flags = self.lsh.insert_matrix_and_query_duplicate_flags(matrix, start_key=start)
         ids = np.asarray(self._ids, dtype=np.int64)
@@ -98,7 +107,9 @@ class NearDuplicateIndex:
         if not self.flagged:
             return set()
         self.lsh = None  # free the forward index before building the reverse one
-        reverse = rensa.RMinHashLSH(threshold=self.threshold, num_perm=self.num_perm, num_bands=self.bands)
+        reverse = rensa.RMinHashLSH(
+            threshold=self.threshold, num_perm=self.num_perm, num_bands=self.bands
+        )
         found = set(self.flagged)
         for (start, matrix), ids in zip(reversed(self.matrices), reversed(self.keys), strict=True):
             flags = reverse.insert_matrix_and_query_duplicate_flags(matrix, start_key=start)
@@ -116,14 +127,15 @@ class NearDuplicateIndex:
         if len(ids) < 2:
             return []
         tokens, offsets = shingle_hashes(texts, self.k)
-        sets = [frozenset(tokens[offsets[j]: offsets[j + 1]].tolist()) for j in range(len(ids))]
+        sets = [frozenset(tokens[offsets[j] : offsets[j + 1]].tolist()) for j in range(len(ids))]
         rows = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
-            tokens, offsets, num_perm=self.num_perm, seed=self.seed).to_rows()
+            tokens, offsets, num_perm=self.num_perm, seed=self.seed
+        ).to_rows()
         r = self.num_perm // self.bands
         buckets: dict[tuple, list[int]] = defaultdict(list)
         for j, row in enumerate(rows):
             for b in range(self.bands):
-                buckets[(b, *row[b * r: (b + 1) * r])].append(j)
+                buckets[(b, *row[b * r : (b + 1) * r])].append(j)
         seen: set[tuple[int, int]] = set()
         out = []
         for members in buckets.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 CHAT_FORMATS = ("chat", "sharegpt")
@@ -24,6 +25,8 @@ class Example:
     split: str = "train"
     trainable: list[bool] | None = None
     """Per-turn training flag when the format says so (input_output labels); None: by role."""
+    gid: int = -1
+    """Position among all examples of the run (train files first, then eval files)."""
     flags: set[str] = field(default_factory=set)
     """Notes from reading, e.g. ``replaced-utf8`` when invalid bytes were replaced."""
     _text: str | None = None
@@ -48,3 +51,47 @@ class Example:
             if self.is_trained(i):
                 return self.turns[i][1]
         return ""
+
+
+class Locations:
+    """file/line/index of every example by ``gid``, in compact arrays (flat memory)."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self._file_ids: dict[str, int] = {}
+        self.file_of = array("H")
+        self.line_of = array("q")
+        self.index_of = array("q")
+        self.split_of = bytearray()
+
+    def add(self, ex: Example) -> int:
+        """Record ``ex`` and return its gid."""
+        fid = self._file_ids.get(ex.file)
+        if fid is None:
+            fid = self._file_ids[ex.file] = len(self.files)
+            self.files.append(ex.file)
+        self.file_of.append(fid)
+        self.line_of.append(-1 if ex.line is None else ex.line)
+        self.index_of.append(ex.index)
+        self.split_of.append(1 if ex.split == "eval" else 0)
+        return len(self.line_of) - 1
+
+    def example(self, gid: int) -> Example:
+        """A content-less Example standing for ``gid`` (to attach findings to)."""
+        line = self.line_of[gid]
+        split = "eval" if self.split_of[gid] else "train"
+        return Example(
+            self.files[self.file_of[gid]],
+            None if line < 0 else line,
+            self.index_of[gid],
+            "",
+            [],
+            split,
+            gid=gid,
+        )
+
+    def describe(self, gid: int) -> str:
+        """``file:line`` (or ``file#index`` when the format has no lines)."""
+        line = self.line_of[gid]
+        name = self.files[self.file_of[gid]]
+        return f"{name}:{line}" if line >= 0 else f"{name}#{self.index_of[gid]}"

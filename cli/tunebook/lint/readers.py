@@ -38,7 +38,9 @@ def iter_records(path: Path, progress: Progress | None = None) -> Iterator[Recor
     """Records of one data file, chosen by suffix; UserError when the file is unreadable."""
     path = Path(path)
     if not path.is_file():
-        raise UserError("data file not found", file=path, hint="check the path or the recipe's datasets")
+        raise UserError(
+            "data file not found", file=path, hint="check the path or the recipe's datasets"
+        )
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return _parquet(path, progress)
@@ -61,7 +63,8 @@ def _reject_binary(path: Path) -> None:
         head = fh.read(8192)
     if b"\x00" in head or head.startswith(b"PAR1"):
         raise UserError(
-            "this is a binary file, not text", file=path,
+            "this is a binary file, not text",
+            file=path,
             hint="lint expects JSONL/JSON/CSV text or a .parquet file",
         )
 
@@ -94,7 +97,7 @@ def _parse_line(raw: bytes, lineno: int, index: int) -> Record:
             raw.decode("utf-8")
         except UnicodeDecodeError as uexc:
             text = raw.decode("utf-8", errors="replace")
-            detail = f"byte {uexc.start}: invalid UTF-8 {raw[uexc.start:uexc.start + 4]!r}"
+            detail = f"byte {uexc.start}: invalid UTF-8 {raw[uexc.start : uexc.start + 4]!r}"
             try:
                 return Record(lineno, index, orjson.loads(text), "invalid-utf8", detail)
             except orjson.JSONDecodeError as exc2:
@@ -116,7 +119,9 @@ def _json_array(path: Path, progress: Progress | None) -> Iterator[Record]:
         try:
             data = orjson.loads(raw.decode("utf-8", errors="replace"))
         except orjson.JSONDecodeError:
-            yield Record(None, 0, None, "invalid-json", f"the JSON array does not parse: {_short(str(exc))}")
+            yield Record(
+                None, 0, None, "invalid-json", f"the JSON array does not parse: {_short(str(exc))}"
+            )
             return
         yield Record(None, 0, None, "invalid-utf8", "the file contains invalid UTF-8 bytes")
     if not isinstance(data, list):
@@ -139,8 +144,16 @@ def _csv(path: Path, progress: Progress | None) -> Iterator[Record]:
     try:
         for index, row in enumerate(reader):
             obj = {k: _csv_value(v) for k, v in row.items() if k is not None}
-            problem = "invalid-utf8" if bad and any("\ufffd" in str(v) for v in row.values()) else None
-            yield Record(reader.line_num, index, obj, problem, "invalid UTF-8 bytes were replaced" if problem else "")
+            problem = (
+                "invalid-utf8" if bad and any("\ufffd" in str(v) for v in row.values()) else None
+            )
+            yield Record(
+                reader.line_num,
+                index,
+                obj,
+                problem,
+                "invalid UTF-8 bytes were replaced" if problem else "",
+            )
     except csv.Error as exc:
         raise UserError(f"CSV does not parse: {exc}", file=path, line=reader.line_num) from None
 

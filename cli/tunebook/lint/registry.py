@@ -9,8 +9,20 @@ from dataclasses import dataclass
 from tunebook.errors import UserError
 
 CATEGORIES = (
-    "schema", "roles", "empty", "duplicate", "near-duplicate", "leakage", "too-long",
-    "no-trainable-tokens", "special-tokens", "pii", "encoding", "outlier", "size", "labels",
+    "schema",
+    "roles",
+    "empty",
+    "duplicate",
+    "near-duplicate",
+    "leakage",
+    "too-long",
+    "no-trainable-tokens",
+    "special-tokens",
+    "pii",
+    "encoding",
+    "outlier",
+    "size",
+    "labels",
     "format",
 )
 SEVERITIES = ("error", "warning", "info")
@@ -80,7 +92,11 @@ def get_rule(code_or_name: str) -> Rule:
     if rule is None:
         options = list(RULES) + list(_BY_NAME)
         close = difflib.get_close_matches(key, options, n=1)
-        hint = f"did you mean {close[0]}?" if close else "see `tunebook lint --explain` or docs/lint-rules.md"
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else "see `tunebook lint --explain` or docs/lint-rules.md"
+        )
         raise UserError(f"unknown lint rule '{code_or_name}'", hint=hint)
     return rule
 
@@ -107,7 +123,11 @@ def _check_selector(selector: str, setting: str, source: str | None) -> str:
         return norm
     options = [*RULES, *_BY_NAME, *CATEGORIES]
     close = difflib.get_close_matches(sel, options, n=1)
-    hint = f"did you mean {close[0]}?" if close else "selectors are codes (TB301), prefixes (TB3), names or categories"
+    hint = (
+        f"did you mean {close[0]}?"
+        if close
+        else "selectors are codes (TB301), prefixes (TB3), names or categories"
+    )
     raise UserError(f"unknown rule selector '{selector}'", file=source, field=setting, hint=hint)
 
 
@@ -120,8 +140,12 @@ def enabled_rules(
     ign = [_check_selector(s, "ignore", source) for s in ignore or []]
     out = set()
     for rule in RULES.values():
-        best_sel = max((_specificity(s) for s in sel if s == "ALL" or _matches(s, rule)), default=-1)
-        best_ign = max((_specificity(s) for s in ign if s == "ALL" or _matches(s, rule)), default=-1)
+        best_sel = max(
+            (_specificity(s) for s in sel if s == "ALL" or _matches(s, rule)), default=-1
+        )
+        best_ign = max(
+            (_specificity(s) for s in ign if s == "ALL" or _matches(s, rule)), default=-1
+        )
         if best_sel < 0:
             on = rule.default and not sel
             if on and best_ign >= 0:

@@ -30,21 +30,32 @@ class ModelTokenizer:
     added_tokens: tuple[str, ...]
     source: str
 
-    def render(self, fmt: str, turns: list[tuple[str, str]], generation_prompt: bool = False) -> str:
+    def render(
+        self, fmt: str, turns: list[tuple[str, str]], generation_prompt: bool = False
+    ) -> str:
         """The training text of one example, as Axolotl would tokenize it."""
         if fmt in ("chat", "sharegpt"):
             if self.template is None:
                 raise TemplateError("the model has no chat_template")
             messages = [{"role": r, "content": c} for r, c in turns]
             return self.template.render(
-                messages=messages, add_generation_prompt=generation_prompt,
-                bos_token=self.bos_token, eos_token=self.eos_token, tools=None,
+                messages=messages,
+                add_generation_prompt=generation_prompt,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+                tools=None,
             )
         if fmt == "alpaca":
             user = next((c for r, c in turns if r == "user"), "")
-            out = next((c for r, c in turns if r == "assistant"), "") if not generation_prompt else ""
-            return self.bos_token + ALPACA_PROMPT.format(instruction=user) + out + (
-                "" if generation_prompt else self.eos_token)
+            out = (
+                next((c for r, c in turns if r == "assistant"), "") if not generation_prompt else ""
+            )
+            return (
+                self.bos_token
+                + ALPACA_PROMPT.format(instruction=user)
+                + out
+                + ("" if generation_prompt else self.eos_token)
+            )
         text = "".join(c for _, c in turns)
         return self.bos_token + text + ("" if generation_prompt else self.eos_token)
 
@@ -63,10 +74,16 @@ def _raise(message: str) -> None:
     raise TemplateError(message)
 
 
-def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
-            separators: Any = None, sort_keys: bool = False) -> str:
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent,
-                      separators=separators, sort_keys=sort_keys)
+def _tojson(
+    value: Any,
+    ensure_ascii: bool = False,
+    indent: int | None = None,
+    separators: Any = None,
+    sort_keys: bool = False,
+) -> str:
+    return json.dumps(
+        value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
+    )
 
 
 def compile_template(source: str) -> Any:
@@ -75,7 +92,9 @@ def compile_template(source: str) -> Any:
     from jinja2.ext import loopcontrols
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]
+    )
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
@@ -98,8 +117,11 @@ def load_model_tokenizer(model_dir: Path, chat_template: str | None = None) -> M
     model_dir = Path(model_dir)
     tok_file = model_dir / "tokenizer.json"
     if not tok_file.is_file():
-        raise UserError("no tokenizer.json in the model directory", file=model_dir,
-                        hint="pass a directory saved with save_pretrained, or omit --model for an estimate")
+        raise UserError(
+            "no tokenizer.json in the model directory",
+            file=model_dir,
+            hint="pass a directory saved with save_pretrained, or omit --model for an estimate",
+        )
     try:
         tokenizer = Tokenizer.from_file(str(tok_file))
     except Exception as exc:  # the Rust side raises a bare Exception
@@ -119,9 +141,17 @@ def load_model_tokenizer(model_dir: Path, chat_template: str | None = None) -> M
     if source is None and jinja_file.is_file():
         source = jinja_file.read_text(encoding="utf-8")
     added = tuple(
-        sorted({_token_str(t) for t in (config.get("added_tokens_decoder") or {}).values()
-                if isinstance(t, dict) and t.get("special")} - {""})
-    ) or tuple(sorted({t.content for t in tokenizer.get_added_tokens_decoder().values() if t.special}))
+        sorted(
+            {
+                _token_str(t)
+                for t in (config.get("added_tokens_decoder") or {}).values()
+                if isinstance(t, dict) and t.get("special")
+            }
+            - {""}
+        )
+    ) or tuple(
+        sorted({t.content for t in tokenizer.get_added_tokens_decoder().values() if t.special})
+    )
     return ModelTokenizer(
         tokenizer=tokenizer,
         template=compile_template(source) if source else None,
@@ -143,8 +173,11 @@ def hf_cache_snapshot(hf_id: str) -> Path | None:
     for root in roots:
         snaps = root / f"models--{hf_id.replace('/', '--')}" / "snapshots"
         if snaps.is_dir():
-            found = sorted((p for p in snaps.iterdir() if (p / "tokenizer.json").is_file()),
-                           key=lambda p: p.stat().st_mtime, reverse=True)
+            found = sorted(
+                (p for p in snaps.iterdir() if (p / "tokenizer.json").is_file()),
+                key=lambda p: p.stat().st_mtime,
+                reverse=True,
+            )
             if found:
                 return found[0]
     return None

@@ -8,7 +8,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 EMPTY_COMPLETION = define(
-    "TB301", "empty-completion", "empty", "error",
+    "TB301",
+    "empty-completion",
+    "empty",
+    "error",
     message="{what} is empty or whitespace",
     fix="Write the response, or drop the example.",
     doc="""
@@ -27,7 +30,10 @@ EMPTY_COMPLETION = define(
     """,
 )
 EMPTY_TURN = define(
-    "TB302", "empty-turn", "empty", "warning",
+    "TB302",
+    "empty-turn",
+    "empty",
+    "warning",
     message="turn {turn} ({role}) is empty or whitespace",
     fix="Remove the empty turn or fill it in.",
     doc="""

@@ -10,7 +10,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 INVALID_UTF8 = define(
-    "TB321", "invalid-utf8", "encoding", "error",
+    "TB321",
+    "invalid-utf8",
+    "encoding",
+    "error",
     message="invalid UTF-8 ({detail})",
     fix="Re-export the file as UTF-8; find the producer that wrote Latin-1 or cut bytes.",
     doc="""
@@ -29,7 +32,10 @@ INVALID_UTF8 = define(
     """,
 )
 REPLACEMENT_CHAR = define(
-    "TB322", "replacement-character", "encoding", "warning",
+    "TB322",
+    "replacement-character",
+    "encoding",
+    "warning",
     message="content contains U+FFFD (a character lost in an earlier decode)",
     fix="Recover the original text from the source; the character is already lost here.",
     doc="""
@@ -46,7 +52,10 @@ REPLACEMENT_CHAR = define(
     """,
 )
 CONTROL_CHAR = define(
-    "TB323", "control-character", "encoding", "warning",
+    "TB323",
+    "control-character",
+    "encoding",
+    "warning",
     message="content contains control character U+{cp:04X}",
     fix="Strip control characters (other than tab and newline) from the text.",
     doc="""
@@ -64,7 +73,10 @@ CONTROL_CHAR = define(
     """,
 )
 MOJIBAKE = define(
-    "TB324", "mojibake", "encoding", "warning",
+    "TB324",
+    "mojibake",
+    "encoding",
+    "warning",
     message="content looks double-encoded (mojibake): {sample!r}",
     fix="Repair with ftfy.fix_text or re-decode the source as UTF-8.",
     doc="""
@@ -103,5 +115,5 @@ def check(ex: Example, ctx: Context) -> list[Finding]:
         out.append(hit(CONTROL_CHAR, ex, cp=ord(m.group())))
     m = _MOJIBAKE.search(text)
     if m and MOJIBAKE.code in on:
-        out.append(hit(MOJIBAKE, ex, sample=text[max(0, m.start() - 8): m.end() + 8]))
+        out.append(hit(MOJIBAKE, ex, sample=text[max(0, m.start() - 8) : m.end() + 8]))
     return out

@@ -10,7 +10,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 UNKNOWN_LABEL = define(
-    "TB701", "unknown-label", "labels", "error",
+    "TB701",
+    "unknown-label",
+    "labels",
+    "error",
     message="label {label!r} is not one of the task's labels",
     fix="Fix the label's spelling or add it to the task's labels.",
     doc="""
@@ -29,7 +32,10 @@ UNKNOWN_LABEL = define(
     """,
 )
 IMBALANCE = define(
-    "TB702", "label-imbalance", "labels", "warning",
+    "TB702",
+    "label-imbalance",
+    "labels",
+    "warning",
     message="labels are imbalanced: {detail}",
     fix="Collect more examples of the rare labels, or down-sample the common ones.",
     doc="""
@@ -79,13 +85,18 @@ class Checker:
     def finish(self) -> list[Finding]:
         if IMBALANCE.code not in self.ctx.enabled or not self.counts:
             return []
-        counts = Counter({k: v for k, v in self.counts.items() if not self.allowed or k in self.allowed})
+        counts = Counter(
+            {k: v for k, v in self.counts.items() if not self.allowed or k in self.allowed}
+        )
         for label in self.allowed:
             counts.setdefault(label, 0)
         if len(counts) < 2:
             return []
         ratio = float(self.ctx.threshold(IMBALANCE, "max_ratio", 10))
-        (top, n_top), (low, n_low) = counts.most_common(1)[0], min(counts.items(), key=lambda kv: kv[1])
+        (top, n_top), (low, n_low) = (
+            counts.most_common(1)[0],
+            min(counts.items(), key=lambda kv: kv[1]),
+        )
         if n_low == 0 or n_top > ratio * n_low:
             detail = f"{top!r} has {n_top} examples, {low!r} has {n_low}"
             file = sorted(self.files)[0] if self.files else None

@@ -11,7 +11,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 LENGTH_OUTLIER = define(
-    "TB521", "response-length-outlier", "outlier", "warning",
+    "TB521",
+    "response-length-outlier",
+    "outlier",
+    "warning",
     message="response is {chars} characters; typical is {typical} (robust z = {z:.1f})",
     fix="Check the example: a truncated export, a pasted log, or a wrong field mapping.",
     doc="""
@@ -39,7 +42,6 @@ class Checker:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.logs = array("f")
-        self.where: list[tuple[str, int | None, int]] = []
         self.files: dict[str, int] = {}
         self.lines = array("q")
         self.index = array("q")
@@ -72,6 +74,10 @@ class Checker:
             z = _MAD_SCALE * (v - med) / mad
             if abs(z) > limit:
                 line = self.lines[i]
-                ex = Example(names[self.file_ids[i]], None if line < 0 else line, self.index[i], "", [])
-                out.append(hit(LENGTH_OUTLIER, ex, chars=round(math.expm1(v)), typical=typical, z=z))
+                ex = Example(
+                    names[self.file_ids[i]], None if line < 0 else line, self.index[i], "", []
+                )
+                out.append(
+                    hit(LENGTH_OUTLIER, ex, chars=round(math.expm1(v)), typical=typical, z=z)
+                )
         return out

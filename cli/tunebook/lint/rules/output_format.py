@@ -10,7 +10,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 INVALID_JSON_OUTPUT = define(
-    "TB711", "invalid-json-output", "format", "error",
+    "TB711",
+    "invalid-json-output",
+    "format",
+    "error",
     message="the response is not valid JSON: {error}",
     fix="Make the response a bare JSON document (no prose, no ``` fences).",
     doc="""
@@ -28,7 +31,10 @@ INVALID_JSON_OUTPUT = define(
     """,
 )
 SCHEMA_MISMATCH = define(
-    "TB712", "json-schema-mismatch", "format", "error",
+    "TB712",
+    "json-schema-mismatch",
+    "format",
+    "error",
     message="the response does not match the task's JSON schema: {error}",
     fix="Fix the response so it validates against the schema (or fix the schema).",
     doc="""

@@ -16,7 +16,10 @@ _PII_WHY = (
 )
 
 EMAIL = define(
-    "TB601", "email-address", "pii", "warning",
+    "TB601",
+    "email-address",
+    "pii",
+    "warning",
     message="content contains an email address ({value})",
     fix="Replace it with a placeholder such as <EMAIL> or a reserved example.com address.",
     doc=f"""
@@ -34,7 +37,10 @@ EMAIL = define(
     """,
 )
 PHONE = define(
-    "TB602", "phone-number", "pii", "warning",
+    "TB602",
+    "phone-number",
+    "pii",
+    "warning",
     message="content contains a phone number ({value})",
     fix="Replace it with a placeholder such as <PHONE>.",
     doc=f"""
@@ -53,7 +59,10 @@ PHONE = define(
     """,
 )
 CARD = define(
-    "TB603", "card-number", "pii", "error",
+    "TB603",
+    "card-number",
+    "pii",
+    "error",
     message="content contains a payment card number ending {last4}",
     fix="Remove the card number; never keep card data in training sets (PCI DSS).",
     doc=f"""
@@ -70,7 +79,10 @@ CARD = define(
     """,
 )
 IP_ADDRESS = define(
-    "TB604", "ip-address", "pii", "info",
+    "TB604",
+    "ip-address",
+    "pii",
+    "info",
     message="content contains an IP address ({value})",
     fix="Replace it with a documentation address (192.0.2.x, 2001:db8::) or <IP>.",
     doc=f"""
@@ -89,7 +101,10 @@ IP_ADDRESS = define(
     """,
 )
 SECRET = define(
-    "TB605", "secret-key", "pii", "error",
+    "TB605",
+    "secret-key",
+    "pii",
+    "error",
     message="content contains what looks like a {kind}",
     fix="Remove the secret from the data and rotate it: it has leaked already.",
     doc="""
@@ -108,7 +123,10 @@ SECRET = define(
     """,
 )
 PRIVATE_KEY = define(
-    "TB606", "private-key-block", "pii", "error",
+    "TB606",
+    "private-key-block",
+    "pii",
+    "error",
     message="content contains a PEM private key block",
     fix="Remove the key from the data and rotate it.",
     doc="""
@@ -139,7 +157,9 @@ _PHONE = re.compile(
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|35)")
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.]*\d)")
-_IPV6 = re.compile(r"(?<![\w:])((?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?:::?[0-9A-Fa-f]{1,4})*)(?![\w:])")
+_IPV6 = re.compile(
+    r"(?<![\w:])((?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?:::?[0-9A-Fa-f]{1,4})*)(?![\w:])"
+)
 _SECRETS = (
     ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
@@ -147,7 +167,9 @@ _SECRETS = (
     ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
 )
 _PEM = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
-_PREFILTER = re.compile(r"@|\d[ .()-]?\d|AKIA|ASIA|sk-|gh[pousr]_|github_pat_|xox|BEGIN|::?[0-9a-fA-F]")
+_PREFILTER = re.compile(
+    r"@|\d[ .()-]?\d|AKIA|ASIA|sk-|gh[pousr]_|github_pat_|xox|BEGIN|::?[0-9a-fA-F]"
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -186,7 +208,12 @@ def _phone(text: str) -> str | None:
 def _card(text: str) -> str | None:
     for m in _CARD.finditer(text):
         digits = m.group().replace(" ", "").replace("-", "")
-        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and len(set(digits)) > 2 and luhn_ok(digits):
+        if (
+            13 <= len(digits) <= 19
+            and _CARD_PREFIX.match(digits)
+            and len(set(digits)) > 2
+            and luhn_ok(digits)
+        ):
             return digits[-4:]
     return None
 
@@ -194,7 +221,7 @@ def _card(text: str) -> str | None:
 def _ip(text: str) -> str | None:
     for m in _IPV4.finditer(text):
         value = m.group(1)
-        before = text[max(0, m.start() - 9): m.start()].lower()
+        before = text[max(0, m.start() - 9) : m.start()].lower()
         if before.rstrip().endswith(("v", "version", "ver", "release")):
             continue
         try:
@@ -222,9 +249,16 @@ def _public_or_private(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
     return not any(addr in net for net in _DOC_NETS)
 
 
-_DOC_NETS = tuple(ipaddress.ip_network(n) for n in (
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "0.0.0.0/8",
-))
+_DOC_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "2001:db8::/32",
+        "0.0.0.0/8",
+    )
+)
 
 
 def check(ex: Example, ctx: Context) -> list[Finding]:

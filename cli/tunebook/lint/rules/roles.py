@@ -8,7 +8,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 SYSTEM_NOT_FIRST = define(
-    "TB201", "system-not-first", "roles", "error",
+    "TB201",
+    "system-not-first",
+    "roles",
+    "error",
     message="system turn at position {turn}; it must be the first turn",
     fix="Move the system message to the start of the conversation (or merge it there).",
     doc="""
@@ -26,7 +29,10 @@ SYSTEM_NOT_FIRST = define(
     """,
 )
 REPEATED_ROLE = define(
-    "TB202", "repeated-role", "roles", "warning",
+    "TB202",
+    "repeated-role",
+    "roles",
+    "warning",
     message="turns {turn} and {next} are both '{role}'",
     fix="Merge consecutive turns of the same role into one.",
     doc="""
@@ -44,7 +50,10 @@ REPEATED_ROLE = define(
     """,
 )
 STARTS_WITH_ASSISTANT = define(
-    "TB203", "starts-with-assistant", "roles", "warning",
+    "TB203",
+    "starts-with-assistant",
+    "roles",
+    "warning",
     message="the conversation starts with an assistant turn",
     fix="Start with a user (or system then user) turn.",
     doc="""
@@ -61,7 +70,10 @@ STARTS_WITH_ASSISTANT = define(
     """,
 )
 NO_ASSISTANT = define(
-    "TB204", "no-assistant-turn", "roles", "error",
+    "TB204",
+    "no-assistant-turn",
+    "roles",
+    "error",
     message="no assistant turn: nothing to train on",
     fix="Add the assistant's reply, or drop the example.",
     doc="""
@@ -79,7 +91,10 @@ NO_ASSISTANT = define(
     """,
 )
 ENDS_WITHOUT_ASSISTANT = define(
-    "TB205", "ends-without-assistant", "roles", "warning",
+    "TB205",
+    "ends-without-assistant",
+    "roles",
+    "warning",
     message="the last turn is '{role}', not assistant",
     fix="End each conversation with the assistant turn you want the model to learn.",
     doc="""
@@ -96,7 +111,10 @@ ENDS_WITHOUT_ASSISTANT = define(
     """,
 )
 SYSTEM_UNSUPPORTED = define(
-    "TB206", "system-role-unsupported", "roles", "error",
+    "TB206",
+    "system-role-unsupported",
+    "roles",
+    "error",
     message="system turn, but the model's chat template has no system role",
     fix="Fold the system text into the first user turn (Axolotl does not do it for you).",
     doc="""
@@ -114,7 +132,10 @@ SYSTEM_UNSUPPORTED = define(
     """,
 )
 TEMPLATE_ERROR = define(
-    "TB207", "template-error", "roles", "error",
+    "TB207",
+    "template-error",
+    "roles",
+    "error",
     message="the chat template rejects this conversation: {error}",
     fix="Reorder or merge turns so the model's chat template accepts them.",
     doc="""
@@ -131,8 +152,15 @@ TEMPLATE_ERROR = define(
         Needs ``--model`` with a tokenizer_config.json that has a chat_template.
     """,
 )
-RULES = (SYSTEM_NOT_FIRST, REPEATED_ROLE, STARTS_WITH_ASSISTANT, NO_ASSISTANT,
-         ENDS_WITHOUT_ASSISTANT, SYSTEM_UNSUPPORTED, TEMPLATE_ERROR)
+RULES = (
+    SYSTEM_NOT_FIRST,
+    REPEATED_ROLE,
+    STARTS_WITH_ASSISTANT,
+    NO_ASSISTANT,
+    ENDS_WITHOUT_ASSISTANT,
+    SYSTEM_UNSUPPORTED,
+    TEMPLATE_ERROR,
+)
 
 
 def check(ex: Example, ctx: Context) -> list[Finding]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from tunebook.lint.registry import define
 
 INVALID_JSON = define(
-    "TB100", "invalid-json", "schema", "error",
+    "TB100",
+    "invalid-json",
+    "schema",
+    "error",
     message="line is not valid JSON: {detail}",
     fix="Fix or remove the line; each JSONL line must be one complete JSON object.",
     doc="""
@@ -22,9 +25,12 @@ INVALID_JSON = define(
     """,
 )
 NOT_AN_OBJECT = define(
-    "TB101", "example-not-object", "schema", "error",
+    "TB101",
+    "example-not-object",
+    "schema",
+    "error",
     message="example is a {kind}, not a JSON object",
-    fix="Wrap the example in an object with the format's fields, e.g. {\"messages\": [...]}.",
+    fix='Wrap the example in an object with the format\'s fields, e.g. {"messages": [...]}.',
     doc="""
     What it does
         Reports an example that is a list, string or number instead of an object.
@@ -39,7 +45,10 @@ NOT_AN_OBJECT = define(
     """,
 )
 MISSING_MESSAGES = define(
-    "TB102", "missing-messages", "schema", "error",
+    "TB102",
+    "missing-messages",
+    "schema",
+    "error",
     message="no '{field}' list in a {format} example",
     fix="Give every example a non-empty '{field}' list of turns.",
     doc="""
@@ -58,7 +67,10 @@ MISSING_MESSAGES = define(
     """,
 )
 MALFORMED_TURN = define(
-    "TB103", "malformed-turn", "schema", "error",
+    "TB103",
+    "malformed-turn",
+    "schema",
+    "error",
     message="turn {turn}: {problem}",
     fix="Each turn must be an object with a role and a content field.",
     doc="""
@@ -76,7 +88,10 @@ MALFORMED_TURN = define(
     """,
 )
 NON_STRING_CONTENT = define(
-    "TB104", "non-string-content", "schema", "error",
+    "TB104",
+    "non-string-content",
+    "schema",
+    "error",
     message="turn {turn} ({role}): content is {kind}, not a string",
     fix="Make content a string (serialise structured output with json.dumps).",
     doc="""
@@ -94,7 +109,10 @@ NON_STRING_CONTENT = define(
     """,
 )
 UNKNOWN_ROLE = define(
-    "TB105", "unknown-role", "schema", "error",
+    "TB105",
+    "unknown-role",
+    "schema",
+    "error",
     message="turn {turn}: unknown role '{role}'",
     fix="Use system, user, assistant or tool (ShareGPT: system, human, gpt, tool).",
     doc="""
@@ -112,7 +130,10 @@ UNKNOWN_ROLE = define(
     """,
 )
 UNKNOWN_KEY = define(
-    "TB106", "unknown-key", "schema", "warning",
+    "TB106",
+    "unknown-key",
+    "schema",
+    "warning",
     message="unknown key '{key}' in {where}",
     fix="Remove the key, or rename it to the field the format expects (see field_map).",
     doc="""
@@ -130,7 +151,10 @@ UNKNOWN_KEY = define(
     """,
 )
 MISSING_FIELD = define(
-    "TB107", "missing-field", "schema", "error",
+    "TB107",
+    "missing-field",
+    "schema",
+    "error",
     message="{format} example has no string '{field}'",
     fix="Add the field, or set the dataset's format / field_map to match the file.",
     doc="""
@@ -148,7 +172,10 @@ MISSING_FIELD = define(
     """,
 )
 UNKNOWN_FORMAT = define(
-    "TB108", "unknown-format", "schema", "error",
+    "TB108",
+    "unknown-format",
+    "schema",
+    "error",
     message="cannot tell the dataset format from keys {keys}",
     fix="Use one of: messages (chat), conversations (sharegpt), instruction/output (alpaca), "
     "text (completion), segments (input_output); or set the format.",

@@ -7,7 +7,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 TOO_FEW = define(
-    "TB801", "too-few-examples", "size", "error",
+    "TB801",
+    "too-few-examples",
+    "size",
+    "error",
     message="only {n} training examples (minimum {minimum})",
     fix="Collect more examples; fine-tuning on a handful only memorises them.",
     doc="""
@@ -25,7 +28,10 @@ TOO_FEW = define(
     """,
 )
 FEW = define(
-    "TB802", "few-examples", "size", "warning",
+    "TB802",
+    "few-examples",
+    "size",
+    "warning",
     message="only {n} training examples; results will be noisy below {minimum}",
     fix="Aim for a few hundred examples, or use a smaller learning rate and fewer epochs.",
     doc="""

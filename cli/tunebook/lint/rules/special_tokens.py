@@ -10,14 +10,33 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 KNOWN_TOKENS = (
-    "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>",
-    "<|end_header_id|>", "<|begin_of_text|>", "<|end_of_text|>", "[INST]", "[/INST]",
-    "<<SYS>>", "<</SYS>>", "<start_of_turn>", "<end_of_turn>", "<s>", "</s>", "<|user|>",
-    "<|assistant|>", "<|system|>", "<|end|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "[INST]",
+    "[/INST]",
+    "<<SYS>>",
+    "<</SYS>>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "<s>",
+    "</s>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|system|>",
+    "<|end|>",
 )
 
 SPECIAL_TOKEN = define(
-    "TB311", "special-token-in-content", "special-tokens", "error",
+    "TB311",
+    "special-token-in-content",
+    "special-tokens",
+    "error",
     message="content contains the control token {token!r}",
     fix="Remove template markup from the content; the chat template adds it.",
     doc="""

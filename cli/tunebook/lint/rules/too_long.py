@@ -32,7 +32,10 @@ _ACTION = {
 }
 
 TOO_LONG = define(
-    "TB501", "exceeds-sequence-len", "too-long", "error",
+    "TB501",
+    "exceeds-sequence-len",
+    "too-long",
+    "error",
     message="{tokens} tokens > sequence_len {seq}; {action}",
     fix="Raise sequence_len, shorten or split the example, or drop it yourself.",
     doc="""
@@ -52,7 +55,10 @@ TOO_LONG = define(
     """,
 )
 MAYBE_TOO_LONG = define(
-    "TB502", "may-exceed-sequence-len", "too-long", "warning",
+    "TB502",
+    "may-exceed-sequence-len",
+    "too-long",
+    "warning",
     message="about {tokens} tokens (estimate: characters/3.6) > sequence_len {seq}; {action}",
     fix="Pass --model with a local tokenizer for exact counts, or shorten the example.",
     doc="""
@@ -77,10 +83,17 @@ def _percentiles(values: list[int] | array, seq: int | None, kind: str, **extra:
     n = len(vals)
 
     def pct(p: float) -> int | None:
-        return int(vals[min(n - 1, int(math.ceil(p * n)) - 1)]) if n else None
+        return int(vals[min(n - 1, math.ceil(p * n) - 1)]) if n else None
 
-    return {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": int(vals[-1]) if n else None,
-            "sequence_len": seq, "tokenizer": kind, **extra}
+    return {
+        "p50": pct(0.5),
+        "p90": pct(0.9),
+        "p99": pct(0.99),
+        "max": int(vals[-1]) if n else None,
+        "sequence_len": seq,
+        "tokenizer": kind,
+        **extra,
+    }
 
 
 class EstimateChecker:
@@ -89,7 +102,9 @@ class EstimateChecker:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.seq = ctx.settings.sequence_len
-        self.action = _ACTION.get(ctx.settings.excess_length_strategy, _ACTION["drop"]).format(seq=self.seq)
+        self.action = _ACTION.get(ctx.settings.excess_length_strategy, _ACTION["drop"]).format(
+            seq=self.seq
+        )
         self.est = array("l")
 
     def observe(self, ex: Example) -> list[Finding]:
@@ -105,8 +120,13 @@ class EstimateChecker:
         return []
 
     def stats(self) -> dict:
-        return _percentiles(self.est, self.seq, "estimate", counted=len(self.est),
-                            method="characters / 3.6 + 5 per turn")
+        return _percentiles(
+            self.est,
+            self.seq,
+            "estimate",
+            counted=len(self.est),
+            method="characters / 3.6 + 5 per turn",
+        )
 
 
 class TokenizerChecker:
@@ -164,8 +184,12 @@ class TokenizerChecker:
                     self.sample[j] = text
         if self.seq is None:
             return []
-        bound = over + 8 + 2 * len(ex.turns) + sum(
-            len(c) if c.isascii() else len(c.encode()) for _, c in ex.turns)
+        bound = (
+            over
+            + 8
+            + 2 * len(ex.turns)
+            + sum(len(c) if c.isascii() else len(c.encode()) for _, c in ex.turns)
+        )
         if bound <= self.seq:
             return []
         self.pending.append((ex, text if text is not None else self._render(ex)))
@@ -194,7 +218,14 @@ class TokenizerChecker:
         return out
 
     def _truncated_away(self, ex: Example) -> list[Finding]:
-        first = next((i for i in range(len(ex.turns)) if ex.is_trained(i, self.ctx.settings.train_on_inputs)), None)
+        first = next(
+            (
+                i
+                for i in range(len(ex.turns))
+                if ex.is_trained(i, self.ctx.settings.train_on_inputs)
+            ),
+            None,
+        )
         if first is None:
             return []
         try:
@@ -203,7 +234,10 @@ class TokenizerChecker:
             return []
         n = self.tok.count([prefix])[0]
         if n >= self.seq:
-            why = f"(the prompt alone is {n} tokens; truncation at {self.seq} cuts the whole response)"
+            why = (
+                f"(the prompt alone is {n} tokens; truncation at {self.seq} "
+                "cuts the whole response)"
+            )
             return [hit(trainable.NO_TRAINABLE, ex, why=why)]
         return []
 
@@ -214,7 +248,13 @@ class TokenizerChecker:
         counts = self.tok.count(self.sample)
         everything = len(self.sample) == self.seen
         top = max([self.counted_max, *counts]) if counts else None
-        out = _percentiles(counts, self.seq, "real", counted=len(counts),
-                           sampled=not everything, source=self.tok.source)
+        out = _percentiles(
+            counts,
+            self.seq,
+            "real",
+            counted=len(counts),
+            sampled=not everything,
+            source=self.tok.source,
+        )
         out["max"] = top
         return out

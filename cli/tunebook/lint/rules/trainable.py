@@ -8,7 +8,10 @@ from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
 NO_TRAINABLE = define(
-    "TB511", "no-trainable-tokens", "no-trainable-tokens", "error",
+    "TB511",
+    "no-trainable-tokens",
+    "no-trainable-tokens",
+    "error",
     message="no trainable tokens {why}",
     fix="Shorten the prompt, raise sequence_len, or mark a segment/turn as trained.",
     doc="""

@@ -1,0 +1,69 @@
+"""TB40x duplicate: the same example twice (after normalising whitespace and case)."""
+
+from __future__ import annotations
+
+from tunebook.lint.context import Context, hit
+from tunebook.lint.minhash import normalise
+from tunebook.lint.model import Example, Locations
+from tunebook.lint.registry import define
+from tunebook.lint.report import Finding
+from tunebook.lint.rules import leakage
+
+DUPLICATE = define(
+    "TB401",
+    "duplicate-example",
+    "duplicate",
+    "warning",
+    message="duplicate of {other}",
+    fix="Remove the repeated example (keep one copy).",
+    doc="""
+    What it does
+        Reports an example identical to an earlier one after lowercasing and collapsing
+        whitespace (roles included).
+    Why is this bad?
+        Duplicates are trained on several times per epoch: the model memorises them and the
+        effective dataset is smaller than it looks.
+    Example
+        Two lines with the same conversation, one with a trailing space.
+    Use instead
+        One copy.
+    Options
+        None.
+    """,
+)
+RULES = (DUPLICATE,)
+
+
+def fingerprint(ex: Example) -> int:
+    """A 64-bit hash of the normalised, role-tagged conversation."""
+    return hash("\x1e".join(f"{r}\x1f{normalise(c)}" for r, c in ex.turns))
+
+
+class Checker:
+    """First occurrence of every fingerprint (train split); eval examples are looked up."""
+
+    def __init__(self, ctx: Context, where: Locations) -> None:
+        self.ctx = ctx
+        self.where = where
+        self.first: dict[int, int] = {}
+        self.dup_on = DUPLICATE.code in ctx.enabled
+        self.leak_on = leakage.EXACT_LEAK.code in ctx.enabled
+
+    def observe(self, ex: Example) -> list[Finding]:
+        key = fingerprint(ex)
+        if ex.split == "train":
+            first = self.first.setdefault(key, ex.gid)
+            if first != ex.gid:
+                ex.flags.add("duplicate")
+                if self.dup_on:
+                    return [hit(DUPLICATE, ex, other=self.where.describe(first))]
+            return []
+        first = self.first.get(key)
+        if first is not None:
+            ex.flags.add("duplicate")
+            if self.leak_on:
+                return [hit(leakage.EXACT_LEAK, ex, other=self.where.describe(first))]
+        return []
+
+    def finish(self) -> list[Finding]:
+        return []
