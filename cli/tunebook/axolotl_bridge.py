@@ -109,31 +109,19 @@ def _pydantic_message(err: Mapping[str, Any]) -> str:
 
 
 def _unknown_key_messages(cfg: Mapping[str, Any]) -> list[str]:
+    """Keys neither Axolotl's model nor the registered plugins' input args declare."""
+    from axolotl.utils.config import merge_input_args
     from axolotl.utils.schemas.config import AxolotlConfigWCapabilities
 
-    fields = axolotl_fields.fields_of(AxolotlConfigWCapabilities)
-    plugin_fields = _plugin_fields(cfg)
+    model: type = AxolotlConfigWCapabilities
+    if cfg.get("plugins"):
+        with contextlib.suppress(Exception), _captured_warnings("axolotl"):
+            model = merge_input_args()[0]  # the plugins were registered by prepare_plugins
     messages = []
-    for path, hint in axolotl_fields.unknown_keys(cfg, fields=fields, extra_fields=plugin_fields):
+    for path, hint in axolotl_fields.unknown_keys(cfg, fields=axolotl_fields.fields_of(model)):
         tail = f"; did you mean `{hint}`?" if hint else ""
         messages.append(f"{path}: unknown key, Axolotl would silently ignore it{tail}")
     return messages
-
-
-def _plugin_fields(cfg: Mapping[str, Any]) -> set[str]:
-    """Top-level keys added by the plugins named in ``cfg`` (their input-args models)."""
-    names: set[str] = set()
-    if not cfg.get("plugins"):
-        return names
-    try:
-        from axolotl.utils.config import merge_input_args
-
-        with _captured_warnings("axolotl"):
-            _, merged = merge_input_args()
-        names = set(merged.model_fields)
-    except Exception:  # a plugin that fails to import is reported by Axolotl itself
-        return set()
-    return names
 
 
 def _optimizer_messages(cfg: Mapping[str, Any]) -> list[str]:
