@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import orjson
 import pytest
 from click.testing import CliRunner
-
-REPO = Path(__file__).resolve().parents[1]
-SHIPPED_RECIPES = sorted(p.stem for p in (REPO / "recipes").glob("*.yaml")
-                         if not p.stem.endswith(".lock"))
+from tb_testutil import REPO, chat_rows, write_jsonl
 
 
 @pytest.fixture(autouse=True)
@@ -41,22 +36,6 @@ def invoke(runner):
     return _invoke
 
 
-def chat_rows(n: int, prefix: str = "q") -> list[dict]:
-    return [
-        {"messages": [
-            {"role": "user", "content": f"{prefix} question number {i} about order ORD-{i:05d}"},
-            {"role": "assistant", "content": f"Answer {i}: thanks for asking, here is the fix."},
-        ]}
-        for i in range(n)
-    ]
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-    return path
-
-
 @pytest.fixture
 def recipe_dir(tmp_path: Path) -> Path:
     """A folder with a small chat dataset, ready for recipes written by a test."""
@@ -75,19 +54,3 @@ def write_recipe(recipe_dir: Path):
         return path
 
     return _write
-
-
-BASIC_RECIPE = """\
-name: basic
-task: tone
-model: qwen2.5-7b
-hardware:
-  gpu: rtx-4090
-dataset:
-  path: data/train.jsonl
-  eval_path: data/eval.jsonl
-"""
-
-
-def env_without(*names: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in names}

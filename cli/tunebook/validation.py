@@ -24,7 +24,8 @@ def validate_compiled(compiled: Compiled) -> None:
 
 
 def _key_in(message: str, compiled: Compiled) -> str | None:
+    lowered = message.lower()
     for key in sorted(compiled.config, key=len, reverse=True):
-        if key in message:
+        if key.lower() in lowered:
             return key
     return None

@@ -177,6 +177,24 @@ def test_validate_reports_each_problem_by_key(chat_setup: tuple[Path, dict]) -> 
 
 
 @pytest.mark.integration
+def test_validate_reports_axolotl_model_validators_and_plugins(
+    chat_setup: tuple[Path, dict],
+) -> None:
+    cfg = chat_setup[1]
+    assert bridge.validate_config({**cfg, "val_set_size": 0.1}) == [
+        "non-zero val_set_size should not be used with test_datasets configuration"
+    ]
+    assert bridge.validate_config({**cfg, "plugins": ["no_such_pkg.Plugin"]}) == [
+        "plugins[0]: cannot load plugin 'no_such_pkg.Plugin': No module named 'no_such_pkg'"
+    ]
+    liger = {**cfg, "plugins": ["axolotl.integrations.liger.LigerPlugin"], "liger_rms_nrm": True}
+    assert bridge.validate_config(liger) == [
+        "liger_rms_nrm: unknown key, Axolotl would silently ignore it; "
+        "did you mean `liger_rms_norm`?"
+    ]
+
+
+@pytest.mark.integration
 def test_validate_never_raises_on_garbage() -> None:
     errors = bridge.validate_config({"datasets": "not a list", "micro_batch_size": [1]})
     assert errors and all(isinstance(e, str) for e in errors)

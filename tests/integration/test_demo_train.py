@@ -8,7 +8,7 @@ import sys
 import orjson
 import pytest
 import yaml
-from conftest import REPO
+from tb_testutil import REPO
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASIC_RECIPE, SHIPPED_RECIPES
+from tb_testutil import BASIC_RECIPE, SHIPPED_RECIPES
 
 from tunebook.pipeline import prepare
 from tunebook.presets import list_presets
@@ -33,8 +33,9 @@ def test_every_model_preset_compiles_and_validates(model, write_recipe):
 def test_validation_error_points_at_the_recipe_line(write_recipe):
     from tunebook.errors import UserError
 
-    path = write_recipe(BASIC_RECIPE + "overrides:\n  micro_batch_size: 0\n")
+    path = write_recipe(BASIC_RECIPE + "method: lora\noverrides:\n  adapter: ia3\n")
     with pytest.raises(UserError) as info:
         validate_compiled(prepare(str(path)))
     message = info.value.format_message()
-    assert "micro_batch_size" in message
+    assert "Axolotl rejects the config" in message
+    assert f"{path}:11: adapter:" in message

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 import yaml
-from conftest import BASIC_RECIPE, REPO, SHIPPED_RECIPES
+from tb_testutil import BASIC_RECIPE, REPO, SHIPPED_RECIPES
 
 from tunebook.errors import UserError
 from tunebook.pipeline import prepare

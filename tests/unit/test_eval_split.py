@@ -23,7 +23,7 @@ def rows(n: int, start: int = 0, labels: tuple[str, ...] = ()) -> list[dict]:
 def test_same_rows_give_the_same_split_whatever_the_order():
     data = rows(200)
     train, held = split_rows(data, 0.1)
-    train2, held2 = split_rows(list(reversed(data)), 0.1)
+    _, held2 = split_rows(list(reversed(data)), 0.1)
     assert sorted(map(example_hash, held)) == sorted(map(example_hash, held2))
     assert len(train) + len(held) == 200
     assert 8 <= len(held) <= 35  # about 10 %

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from tb_testutil import REPO
 
 HEAVY = ("torch", "axolotl", "transformers", "deepspeed", "wandb", "peft", "accelerate")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASIC_RECIPE, REPO
+from tb_testutil import BASIC_RECIPE, REPO
 
 from tunebook.errors import UserError
 from tunebook.recipe import find_recipe, load_recipe

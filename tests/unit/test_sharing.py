@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BASIC_RECIPE, REPO
+from tb_testutil import BASIC_RECIPE, REPO
 
 from tunebook.errors import UserError
 from tunebook.pipeline import prepare

@@ -63,7 +63,8 @@ def render_markdown(results: dict[str, Any], samples: Sequence[dict[str, Any]],
         lines.append(f"_No plots: {plots}_")
     else:
         lines += [f"![{title}]({png})" for title, png in plots.items()]
-    lines += ["", "## Samples", "", "| prompt | reference | base | tuned |", "| --- | --- | --- | --- |"]
+    lines += ["", "## Samples", "", "| prompt | reference | base | tuned |",
+              "| --- | --- | --- | --- |"]
     lines += [f"| {_cell(s['prompt'])} | {_cell(s['reference'])} | {_cell(s['base'])} "
               f"({_num(s['base_score'])}) | {_cell(s['tuned'])} ({_num(s['tuned_score'])}) |"
               for s in samples[:10]]

@@ -47,5 +47,7 @@ class LintSettings:
     """Rule codes or prefixes to disable."""
     thresholds: dict[str, Any] = field(default_factory=dict)
     """Per-rule thresholds by name, e.g. {"near-duplicate": {"jaccard": 0.85}}."""
+    model: str | None = None
+    """The model as the user named it (--model or the recipe's model), for messages."""
     source: str | None = None
     """Where the settings came from (a recipe path), for messages."""

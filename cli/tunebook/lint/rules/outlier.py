@@ -50,7 +50,9 @@ class Checker:
     def observe(self, ex: Example) -> list[Finding]:
         if ex.split != "train":
             return []
-        n = len(ex.response())
+        n = len(ex.response().strip())
+        if n == 0:  # empty responses are TB301's
+            return []
         self.logs.append(math.log1p(n))
         self.lines.append(ex.line if ex.line is not None else -1)
         self.index.append(ex.index)

@@ -211,7 +211,7 @@ def _card(text: str) -> str | None:
         if (
             13 <= len(digits) <= 19
             and _CARD_PREFIX.match(digits)
-            and len(set(digits)) > 2
+            and len(set(digits)) > 1
             and luhn_ok(digits)
         ):
             return digits[-4:]

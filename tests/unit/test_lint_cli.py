@@ -1,0 +1,125 @@
+"""`tunebook lint` through click: JSON schema of the output, exit codes, no torch import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from tunebook.commands.lint import lint
+
+REPORT_SCHEMA = {
+    "type": "object",
+    "required": ["summary", "findings"],
+    "properties": {
+        "summary": {
+            "type": "object",
+            "required": ["examples", "errors", "warnings", "infos", "seconds"],
+            "properties": {k: {"type": "integer", "minimum": 0}
+                           for k in ("examples", "errors", "warnings", "infos")}
+            | {"seconds": {"type": "number", "minimum": 0}},
+        },
+        "findings": {"type": "array", "items": {
+            "type": "object",
+            "required": ["rule", "category", "severity", "line", "example", "message"],
+            "properties": {
+                "rule": {"type": "string", "pattern": "^TB[0-9]{3}$"},
+                "category": {"enum": ["schema", "roles", "empty", "duplicate", "near-duplicate",
+                                      "leakage", "too-long", "no-trainable-tokens",
+                                      "special-tokens", "pii", "encoding", "outlier", "size",
+                                      "labels", "format"]},
+                "severity": {"enum": ["error", "warning", "info"]},
+                "line": {"type": ["integer", "null"], "minimum": 1},
+                "example": {"type": ["integer", "null"], "minimum": 0},
+                "message": {"type": "string"},
+            },
+        }},
+        "tokens": {"type": "object", "required": ["p50", "p90", "p99", "max", "sequence_len",
+                                                  "tokenizer"]},
+    },
+}
+
+
+def rows(n: int, bad: bool = False) -> bytes:
+    out = []
+    for i in range(n):
+        answer = f"Parcel {i} left depot {i * 7} on route {i * 13}, arriving within {i % 5 + 1} days."
+        out.append(orjson.dumps({"messages": [
+            {"role": "user", "content": f"Question number {i}: where is parcel {i * 31}?"},
+            {"role": "assistant", "content": "" if bad and i == 3 else answer}]}))
+    return b"\n".join(out) + b"\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, data in {"clean": rows(150), "bad": rows(150, bad=True), "warn": rows(50)}.items():
+        out[name] = tmp_path / f"{name}.jsonl"
+        out[name].write_bytes(data)
+    return out
+
+
+def test_json_output_matches_schema(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(lint, [str(files["bad"]), "--format", "json", "--seq-len", "512"])
+    assert result.exit_code == 1, result.output
+    report = orjson.loads(result.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    assert report["summary"]["errors"] == 1
+    assert report["findings"][0]["rule"] == "TB301" and report["findings"][0]["line"] == 4
+    assert report["tokens"]["tokenizer"] == "estimate"
+
+
+@pytest.mark.parametrize("name, fail_on, code", [
+    ("clean", "error", 0), ("clean", "warning", 0), ("bad", "error", 1),
+    ("warn", "error", 0), ("warn", "warning", 1),
+])
+def test_exit_codes(files: dict[str, Path], name: str, fail_on: str, code: int) -> None:
+    result = CliRunner().invoke(lint, [str(files[name]), "--fail-on", fail_on, "--format", "json"])
+    assert result.exit_code == code, result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["missing.jsonl"], ["{clean}", "--select", "TB999"], ["{clean}", "--eval", "nope.jsonl"],
+    ["explain", "TB000"], [],
+])
+def test_usage_errors_exit_2_without_traceback(files: dict[str, Path], args: list[str]) -> None:
+    result = CliRunner().invoke(lint, [a.format(clean=files["clean"]) for a in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("fmt, marker", [("junit", "<testsuite"), ("markdown", "## Dataset lint")])
+def test_other_formats(files: dict[str, Path], fmt: str, marker: str) -> None:
+    result = CliRunner().invoke(lint, [str(files["bad"]), "--format", fmt])
+    assert result.exit_code == 1 and marker in result.stdout and "TB301" in result.stdout
+
+
+def test_text_output_groups_by_rule(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(lint, [str(files["bad"])])
+    assert result.exit_code == 1
+    assert "TB301 empty-completion" in result.output and "bad.jsonl:4" in result.output
+
+
+def test_explain_prints_the_rule_doc() -> None:
+    for args in (["explain", "TB411"], ["--explain", "near-duplicate-example"]):
+        result = CliRunner().invoke(lint, args)
+        assert result.exit_code == 0 and "Why is this bad?" in result.output
+
+
+def test_lint_without_model_imports_no_torch(files: dict[str, Path]) -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from tunebook.commands.lint import lint\n"
+        f"r = CliRunner().invoke(lint, [{str(files['bad'])!r}, '--format', 'json'])\n"
+        "assert r.exit_code == 1, r.output\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'axolotl') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
