@@ -141,7 +141,12 @@ def compile_config(
     _apply_training(cfg, {k: v for k, v in resolved.training.items()
                           if v.origin.layer == "recipe"})
     for key, knob in resolved.lora.items():
-        if method.data.get("adapter"):
+        if not method.data.get("adapter"):
+            continue
+        if key == "target_modules" and knob.value == "all-linear":
+            cfg.drop("lora_target_modules")
+            cfg.set("lora_target_linear", True, knob.origin)
+        else:
             cfg.set(LORA_TO_AXOLOTL[key], knob.value, knob.origin)
     _apply_datasets(cfg, resolved, run)
     _apply_tracking(cfg, resolved)

@@ -168,3 +168,12 @@ def test_cli_typo_exits_2_with_one_line(runner, write_recipe):
     assert result.exit_code == 2
     assert "did you mean 'model'?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_all_linear_targets(write_recipe):
+    path = write_recipe(BASIC_RECIPE + "method: lora\nlora:\n  r: 8\n  target_modules: all-linear\n")
+    compiled = prepare(str(path))
+    assert compiled.config["lora_target_linear"] is True
+    assert "lora_target_modules" not in compiled.config
+    assert compiled.config["lora_r"] == 8
+    assert compiled.origins["lora_r"].line == 11

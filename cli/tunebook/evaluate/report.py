@@ -40,8 +40,8 @@ def render_markdown(results: dict[str, Any], samples: Sequence[dict[str, Any]],
         "| --- | ---: | ---: | ---: |",
     ]
     for name, delta in results.get("delta", {}).items():
-        arrow = "lower is better" if name in LOWER_IS_BETTER else ""
-        lines.append(f"| {name} {('(' + arrow + ')') if arrow else ''} | "
+        label = f"{name} (lower is better)" if name in LOWER_IS_BETTER else name
+        lines.append(f"| {label} | "
                      f"{_num(results['base'].get(name))} | {_num(results['tuned'].get(name))} | "
                      f"{_num(delta, signed=True)} |")
     if gate.get("checks"):
