@@ -14,6 +14,7 @@ fresh subprocess (peak RSS from ru_maxrss):
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import random
 import subprocess
@@ -22,13 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-VOCAB = [w for w in (
+_WORDS = (
     "the order parcel refund account password delivery tracking please help customer support "
     "thanks sorry issue payment card update address email change cancel subscription store "
     "return label courier depot invoice receipt warehouse shipping window driver route box "
     "weight size colour model stock basket checkout voucher discount credit balance portal "
     "team morning evening today tomorrow week month policy branch locker pickup fee review"
-).split()]
+)
+VOCAB = _WORDS.split()
 
 
 def generate(path: Path, n: int, seed: int = 0) -> None:
@@ -45,7 +47,11 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
                 src["messages"][-1]["content"] = " ".join(ans)
                 fh.write(json.dumps(src) + "\n")
                 continue
-            msgs = [{"role": "system", "content": "You are a helpful support agent."}] if i % 3 == 0 else []
+            msgs = (
+                [{"role": "system", "content": "You are a helpful support agent."}]
+                if i % 3 == 0
+                else []
+            )
             for _ in range(1 + (i % 4 == 0)):
                 q = " ".join(rng.choices(words, k=rng.randint(8, 30))).capitalize() + "?"
                 a = " ".join(rng.choices(words, k=rng.randint(20, 90))).capitalize() + "."
@@ -63,7 +69,8 @@ t = time.perf_counter()
 r = lint_dataset(LintSettings(files=[sys.argv[1]], sequence_len=2048,
                               model_dir=sys.argv[2] or None))
 d = r.to_dict()["summary"]
-print({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print({"seconds": time.perf_counter() - t, "rss_mb": rss,
        "findings": d["rules"], "tokens": r.tokens})
 """
 
@@ -96,15 +103,17 @@ with open(sys.argv[1], encoding="utf-8") as fh:
         enc = tok.encode_batch([m["content"] for m in messages], add_special_tokens=False)
         lengths.append(3 + sum(3 + len(e) for e in enc))
 lengths.sort()
-print({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print({"seconds": time.perf_counter() - t, "rss_mb": rss,
        "too_long": sum(n > 2048 for n in lengths), "p50": lengths[len(lengths) // 2]})
 """
 
 
 def run(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         check=True)
-    return eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict repr
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -118,31 +127,42 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         rng = random.Random(1)
-        corpus = [" ".join(rng.choices(VOCAB, k=40)) for _ in range(3000)]
-        model = build_demo_tokenizer(tmpdir / "tok", corpus, vocab_size=2000)
+        words = VOCAB + [f"item{i}" for i in range(2000)]
+        corpus = [" ".join(rng.choices(words, k=40)) for _ in range(5000)]
+        model = build_demo_tokenizer(tmpdir / "tok", corpus, vocab_size=4000)
         rows = []
         for n in args.sizes:
             data = tmpdir / f"chat-{n}.jsonl"
             t = time.perf_counter()
             generate(data, n)
             mb = data.stat().st_size / 1e6
-            print(f"generated {n:,} examples ({mb:.0f} MB) in {time.perf_counter() - t:.1f}s",
-                  file=sys.stderr)
-            cases = [("tunebook lint (estimate)", LINT, ""), ("tunebook lint (tokenizer)", LINT, str(model))]
+            print(
+                f"generated {n:,} examples ({mb:.0f} MB) in {time.perf_counter() - t:.1f}s",
+                file=sys.stderr,
+            )
+            cases = [
+                ("tunebook lint (estimate)", LINT, ""),
+                ("tunebook lint (tokenizer)", LINT, str(model)),
+            ]
             if not args.no_baseline:
                 cases.append(("cookbook baseline (tokenizer)", BASELINE, str(model)))
             for name, code, model_arg in cases:
                 res = run(code, str(data), model_arg)
                 rows.append((n, name, res))
-                print(f"{n:>9,}  {name:30} {res['seconds']:7.1f}s  {n / res['seconds']:>9,.0f} ex/s"
-                      f"  peak RSS {res['rss_mb']:6.0f} MB", file=sys.stderr)
-                print(f"           {dict((k, v) for k, v in res.items() if k not in ('seconds', 'rss_mb'))}",
-                      file=sys.stderr)
+                print(
+                    f"{n:>9,}  {name:30} {res['seconds']:7.1f}s  {n / res['seconds']:>9,.0f} ex/s"
+                    f"  peak RSS {res['rss_mb']:6.0f} MB",
+                    file=sys.stderr,
+                )
+                extra = {k: v for k, v in res.items() if k not in ("seconds", "rss_mb")}
+                print(f"           {extra}", file=sys.stderr)
         print("\n| examples | run | seconds | examples/s | peak RSS (MB) |")
         print("|---:|---|---:|---:|---:|")
         for n, name, res in rows:
-            print(f"| {n:,} | {name} | {res['seconds']:.1f} | {n / res['seconds']:,.0f} | "
-                  f"{res['rss_mb']:.0f} |")
+            print(
+                f"| {n:,} | {name} | {res['seconds']:.1f} | {n / res['seconds']:,.0f} | "
+                f"{res['rss_mb']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,17 @@ LORA_TO_AXOLOTL = {"r": "lora_r", "alpha": "lora_alpha", "dropout": "lora_dropou
                    "target_modules": "lora_target_modules"}
 OPTIMIZER_TO_AXOLOTL = {"adamw": "adamw_torch", "adamw8bit": "adamw_bnb_8bit",
                         "paged_adamw8bit": "paged_adamw_8bit"}
+# Axolotl rejects these pairs together: setting one in a higher layer replaces the other.
+EXCLUSIVE = {
+    "eval_steps": ("evals_per_epoch",),
+    "evals_per_epoch": ("eval_steps",),
+    "save_steps": ("saves_per_epoch",),
+    "saves_per_epoch": ("save_steps",),
+    "warmup_steps": ("warmup_ratio",),
+    "warmup_ratio": ("warmup_steps",),
+}
+# Axolotl plugins every compiled config loads (tunebook_plugins, inside the training process).
+PLUGINS = ("tunebook_plugins.run_control.RunControlPlugin",)
 # Keys shown first in the written file; the rest follow in layer order.
 KEY_ORDER = (
     "base_model", "chat_template", "datasets", "test_datasets", "val_set_size",
@@ -59,6 +70,9 @@ class Layered:
     origins: dict[str, Origin] = field(default_factory=dict)
 
     def set(self, key: str, value: Any, origin: Origin) -> None:
+        """Set ``key``; a key Axolotl treats as exclusive with another replaces it."""
+        for partner in EXCLUSIVE.get(key, ()):
+            self.drop(partner)
         self.values[key] = value
         self.origins[key] = origin
 
@@ -151,6 +165,7 @@ def compile_config(
     _apply_datasets(cfg, resolved, run)
     _apply_tracking(cfg, resolved)
     tunebook = Origin("tunebook")
+    cfg.set("plugins", list(PLUGINS), tunebook)
     cfg.set("output_dir", f"{run}/output", tunebook)
     cfg.set("dataset_prepared_path", f"{run}/prepared", tunebook)
 

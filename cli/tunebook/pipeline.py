@@ -110,8 +110,30 @@ def write_run(compiled: Compiled, target: str, out: str | Path | None = None) ->
         "tunebook_version": __version__,
         "versions": stack_versions(),
         "method": compiled.plan.method,
+        "hardware": {"name": compiled.resolved.hardware.name,
+                     "kind": compiled.resolved.hardware.data.get("kind", "gpu"),
+                     "gpus": int(compiled.resolved.gpus.value),
+                     "machines": compiled.resolved.machines},
+        "git_commit": recipe_git_commit(recipe.path),
     })
     return run_dir
+
+
+def recipe_git_commit(recipe_path: Path) -> str | None:
+    """The commit of the git checkout holding the recipe (``+dirty`` if it has changes)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=recipe_path.parent,
+                              capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(recipe_path)],
+                               cwd=recipe_path.parent, capture_output=True, text=True,
+                               timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def prepare_for_run(compiled: Compiled, target: str, run_dir: Path) -> Compiled:

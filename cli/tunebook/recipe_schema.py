@@ -216,6 +216,35 @@ RECIPE_SCHEMA: dict[str, Any] = {
                 "fail_on": {"enum": ["error", "warning"]},
             },
         },
+        "budget": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Stop training gracefully (checkpoint and adapter saved) past a "
+            "budget; dollars use the plan's GPU price.",
+            "properties": {
+                "max_hours": {"type": "number", "exclusiveMinimum": 0},
+                "max_usd": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+        "on_finish": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "What to do when training ends, after artifacts are saved "
+            "(stop the rented GPU).",
+            "properties": {
+                "stop_pod": {
+                    "type": "boolean",
+                    "description": "Stop this RunPod pod (RUNPOD_POD_ID, RUNPOD_API_KEY).",
+                },
+                "command": {
+                    "type": "string",
+                    "description": "A shell command; gets TUNEBOOK_RUN_DIR and "
+                    "TUNEBOOK_RUN_STATUS.",
+                },
+                "when": {"enum": ["always", "success", "failure"],
+                         "description": "Default: always."},
+            },
+        },
         "overrides": {
             "type": "object",
             "description": "Raw Axolotl keys, applied last (checked against Axolotl's fields).",

@@ -167,3 +167,17 @@ def test_a_gate_the_tuned_model_misses_exits_1(run_dir, tmp_path):
     assert "rougeL" in proc.stderr and "gate" in proc.stderr.lower()
     results = orjson.loads((strict / "eval" / "results.json").read_bytes())
     assert results["gate"]["passed"] is False
+
+
+def test_axolotl_validates_the_plugin_fields(tmp_path):
+    from tunebook.axolotl_bridge import validate_config
+    from tunebook.axolotl_fields import unknown_keys
+    from tunebook_plugins.fields import PLUGIN_FIELDS
+
+    config = yaml.safe_load((write_run_dir(tmp_path) / "axolotl.yaml").read_text())
+    assert validate_config(config) == []
+    assert unknown_keys(config, extra_fields=PLUGIN_FIELDS) == []
+    config.update(tunebook_eval_samples=-1, tunebook_eval_sampels=3)
+    problems = validate_config(config)
+    assert any(p.startswith("tunebook_eval_samples:") for p in problems), problems
+    assert any("did you mean `tunebook_eval_samples`" in p for p in problems), problems

@@ -87,7 +87,7 @@ def test_the_training_run_holds_config_history_and_step_tables(run_dir):
     assert train["run"].project == "tunebook-test"
     assert train["run"].run_group == "support-mini"
     assert list(train["run"].tags) == ["ci", "tiny"]
-    tunebook = train["config"]["tunebook"]["value"]
+    tunebook = train["config"]["tunebook"]
     assert tunebook["recipe_name"] == "support-mini"
     assert tunebook["plan"]["method"] == "lora"
     assert tunebook["recipe"]["eval"]["must_include"]
@@ -105,7 +105,7 @@ def test_the_training_run_holds_config_history_and_step_tables(run_dir):
 def test_tunebook_eval_logs_results_and_the_sample_table(run_dir):
     evaluation = offline_runs(run_dir)["eval"]
     assert evaluation["run"].project == "tunebook-test"
-    assert evaluation["config"]["tunebook"]["value"]["recipe_name"] == "support-mini"
+    assert evaluation["config"]["tunebook"]["recipe_name"] == "support-mini"
     logged = {k: v for h in evaluation["history"] for k, v in h.items()}
     assert logged["eval/tuned/loss"] < logged["eval/base/loss"]
     assert logged["eval/samples/_type"] == "table-file"

@@ -177,3 +177,9 @@ def test_all_linear_targets(write_recipe):
     assert "lora_target_modules" not in compiled.config
     assert compiled.config["lora_r"] == 8
     assert compiled.origins["lora_r"].line == 11
+
+
+def test_exclusive_axolotl_keys_replace_each_other():
+    compiled = prepare("demo", overrides=["eval_steps=5", "save_steps=10"])
+    assert compiled.config["eval_steps"] == 5 and "evals_per_epoch" not in compiled.config
+    assert compiled.config["save_steps"] == 10 and "saves_per_epoch" not in compiled.config

@@ -22,7 +22,11 @@ TORCHTUNE = "pytorch/torchtune README, memory table (RTX 4090, bsz 2, packed 204
 ULT = "Universal LLM trainer README (H100, bsz 2 x 8192 packed, AdamW, grad. ckpt.)"
 UNSLOTH = "unslothai/unsloth README, HF + FA2 max context (QLoRA r=32, bsz 1, padded)"
 GEFEN = "Gefen optimizer README (RTX 3090, full FT, bsz 1 x 2048 packed, grad. ckpt.)"
-TT_TARGETS = ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# torchtune configs llama3_1/8B_{lora,qlora}_single_device.yaml: rank 8, alpha 16, no dropout,
+# lora_attn_modules [q_proj, v_proj, output_proj] (LoRA) / [q_proj, v_proj, k_proj, output_proj]
+# (QLoRA), apply_lora_to_mlp True, apply_lora_to_output False.
+TT_LORA_TARGETS = ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+TT_QLORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def _qwen3(hidden: int, intermediate: int) -> ModelArch:
@@ -76,7 +80,19 @@ class Point:
 
 
 def _tt(**kw: Any) -> dict[str, Any]:
-    return {"micro_batch_size": 2, "sequence_len": 2048, "loss": "chunked", **kw}
+    """README note: batch 2, no gradient accumulation, packed to 2048, compile enabled; the
+    configs' defaults otherwise: CEWithChunkedOutputLoss, activation checkpointing on,
+    activation offloading off, bf16 model (adapters included)."""
+    return {
+        "micro_batch_size": 2,
+        "sequence_len": 2048,
+        "loss": "chunked",
+        "compile": True,
+        "gradient_checkpointing": True,
+        "activation_offloading": False,
+        "adapter_dtype_bytes": 2,
+        **kw,
+    }
 
 
 def _ult(method: str) -> dict[str, Any]:
@@ -110,7 +126,7 @@ POINTS = [
     Point(
         "Llama-3.1-8B LoRA r8",
         "llama-3.1-8b",
-        _tt(method="lora", lora_r=8, target_modules=TT_TARGETS),
+        _tt(method="lora", lora_r=8, target_modules=TT_LORA_TARGETS),
         16.2,
         "alloc",
         TORCHTUNE,
@@ -118,7 +134,7 @@ POINTS = [
     Point(
         "Llama-3.1-8B QLoRA r8",
         "llama-3.1-8b",
-        _tt(method="qlora", lora_r=8, target_modules=TT_TARGETS),
+        _tt(method="qlora", lora_r=8, target_modules=TT_QLORA_TARGETS),
         7.4,
         "alloc",
         TORCHTUNE,
@@ -181,8 +197,9 @@ def test_median_error_within_10_percent() -> None:
     assert statistics.median(abs(e) for e in errors()) <= 0.10
 
 
-def test_torchtune_points_within_10_percent_for_full() -> None:
-    assert abs(errors()[0]) <= 0.10
+def test_torchtune_points_within_10_percent() -> None:
+    tt = [e for p, e in zip(POINTS, errors(), strict=True) if p.source == TORCHTUNE]
+    assert len(tt) == 3 and all(abs(e) <= 0.10 for e in tt)
 
 
 @pytest.mark.parametrize("point", POINTS, ids=[p.label for p in POINTS])

@@ -72,6 +72,31 @@ def test_logits_by_hand() -> None:
     assert m.logits_bytes(LLAMA8, 10, "fused") == 0
 
 
+def test_chunked_loss_by_hand() -> None:
+    assert m.chunked_loss_bytes_per_element(compiled=True) == 2 + 2 / 8
+    assert m.chunked_loss_bytes_per_element(compiled=False) == 2 + 4 + 4 / 8
+    assert m.logits_bytes(LLAMA8, 10, "chunked", compiled=True) == 10 * 128256 * 2.25
+
+
+def test_loss_phase_excess_and_offloading() -> None:
+    assert m.loss_phase_excess(5.0, 2.0, checkpointing=True) == 3.0
+    assert m.loss_phase_excess(1.0, 2.0, checkpointing=True) == 0.0
+    assert m.loss_phase_excess(5.0, 2.0, checkpointing=False) == 5.0
+    h = LLAMA8.hidden
+    assert m.checkpoint_bytes(LLAMA8, 100, offloaded=True) == 100 * 2 * 2 * h
+    kw = {"method": "lora", "micro_batch_size": 2, "sequence_len": 2048}
+    on = m.estimate_memory(LLAMA8, activation_offloading=True, **kw)
+    off = m.estimate_memory(LLAMA8, **kw)
+    assert on.breakdown_gib["activations"] < off.breakdown_gib["activations"]
+
+
+def test_bf16_adapters_halve_adapter_states() -> None:
+    kw = {"method": "lora", "micro_batch_size": 1, "sequence_len": 512}
+    fp32 = m.estimate_memory(LLAMA8, **kw)
+    bf16 = m.estimate_memory(LLAMA8, adapter_dtype_bytes=2, **kw)
+    assert bf16.breakdown_gib["optimizer"] == pytest.approx(fp32.breakdown_gib["optimizer"] / 2)
+
+
 def test_breakdown_sums_to_peak() -> None:
     est = m.estimate_memory(LLAMA8, method="lora", micro_batch_size=2, sequence_len=2048)
     assert set(est.breakdown_gib) == set(m.BREAKDOWN_KEYS)

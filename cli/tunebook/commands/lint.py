@@ -139,7 +139,7 @@ def build_settings(targets: tuple[str, ...], *, model: str | None = None,
     return settings
 
 
-def apply_model(settings, model: str) -> None:  # noqa: ANN001 - LintSettings
+def apply_model(settings, model: str) -> None:
     """Point ``settings`` at the tokenizer of ``model``: a local model directory, an HF
     config.json (architecture only: estimate), or a model preset (its tokenizer from the local
     HF cache if present; else the estimate, with a note saying so)."""

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tunebook.console import err
 from tunebook.provenance import display_path
+
+
+@dataclass
+class Launch:
+    """How to start Axolotl for one run directory."""
+
+    run_dir: Path
+    cpu: bool
+    gpus: int
+    num_machines: int = 1
+    machine_rank: int = 0
+    main_process_ip: str | None = None
+    main_process_port: int | None = None
+    extra_args: tuple[str, ...] = ()
 
 
 @click.command()
@@ -20,6 +36,8 @@ from tunebook.provenance import display_path
               "or version differs from RECIPE.lock.yaml (`tunebook lock`).")
 @click.option("--skip-lint", is_flag=True, help="Train even if the dataset lint finds errors "
               "(recorded in the run manifest).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Runs folder (default ./runs or $TUNEBOOK_RUNS_DIR).")
 @click.option("--num-machines", type=click.IntRange(min=1), default=None,
@@ -29,16 +47,23 @@ from tunebook.provenance import display_path
 @click.option("--main-process-ip", default=None, help="Multi-node: rank 0's address.")
 @click.option("--main-process-port", type=int, default=None, help="Multi-node: rank 0's port.")
 def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, skip_lint: bool,
-          out_dir: str | None, num_machines: int | None, machine_rank: int,
-          main_process_ip: str | None, main_process_port: int | None) -> None:
+          resume_dir: str | None, out_dir: str | None, num_machines: int | None,
+          machine_rank: int, main_process_ip: str | None,
+          main_process_port: int | None) -> None:
     """Train RECIPE: compile a new run directory, validate with Axolotl, lint the data,
     then launch Axolotl and stream its output to the terminal and train.log.
 
     \b
       $ tunebook train demo                        tiny model on CPU, about a minute
       $ tunebook train support-tone --dry-run      just compile
+      $ tunebook train demo --resume runs/demo/20261129-101500-3f2a
       $ tunebook train support-tone --num-machines 2 --machine-rank 0 --main-process-ip 10.0.0.1
     """
+    multinode = {"machine_rank": machine_rank, "main_process_ip": main_process_ip,
+                 "main_process_port": main_process_port}
+    if resume_dir is not None:
+        sys.exit(_resume(recipe, Path(resume_dir).resolve(), num_machines, multinode))
+
     from tunebook.pipeline import prepare, write_run
     from tunebook.runs import update_manifest
 
@@ -58,18 +83,56 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
         with err.status("Validating with Axolotl's schema..."):
             validate_compiled(compiled)
     except click.ClickException:
-        update_manifest(run_dir, status="failed", reason="axolotl validation")
+        update_manifest(run_dir, status="failed", reason="axolotl validation", exit_code=2)
         raise
     if not _lint_gate(compiled, run_dir, skip_lint):
         update_manifest(run_dir, status="failed", reason="dataset lint errors", exit_code=1)
         raise SystemExit(1)
-    code = _launch(compiled, run_dir, num_machines or compiled.resolved.machines, machine_rank,
-                   main_process_ip, main_process_port)
+    resolved = compiled.resolved
+    launch = Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
+                    num_machines=num_machines or resolved.machines, **multinode)
+    code = run_training(launch)
     click.echo(str(run_dir))
     sys.exit(code)
 
 
-def _lint_gate(compiled, run_dir: Path, skip_lint: bool) -> bool:
+def _resume(recipe: str, run_dir: Path, num_machines: int | None,
+            multinode: dict[str, Any]) -> int:
+    """Continue ``run_dir`` from its last checkpoint with its own compiled config."""
+    from tunebook.errors import UserError
+    from tunebook.recipe import load_recipe
+    from tunebook.runs import read_manifest
+
+    manifest = read_manifest(run_dir)
+    expected = load_recipe(recipe).name
+    if manifest.get("recipe_name") != expected:
+        raise UserError(f"run directory belongs to recipe '{manifest.get('recipe_name')}', "
+                        f"not '{expected}'", file=run_dir, hint="pass the matching recipe")
+    checkpoint = last_checkpoint(run_dir / "output")
+    if checkpoint is None:
+        raise UserError("no checkpoint to resume from", file=run_dir / "output",
+                        hint="the run stopped before its first save; train it again")
+    if manifest.get("status") == "succeeded":
+        raise UserError("this run already finished", file=run_dir,
+                        hint="start a new run with `tunebook train`")
+    hardware = manifest.get("hardware") or {}
+    err.print(f"resuming {display_path(run_dir)} from {checkpoint.name}")
+    launch = Launch(run_dir, cpu=hardware.get("kind") == "cpu", gpus=int(hardware.get("gpus", 1)),
+                    num_machines=num_machines or int(hardware.get("machines", 1)),
+                    extra_args=(f"--resume_from_checkpoint={checkpoint}",), **multinode)
+    code = run_training(launch, resumed_from=checkpoint)
+    click.echo(str(run_dir))
+    return code
+
+
+def last_checkpoint(output_dir: Path) -> Path | None:
+    """The ``checkpoint-N`` folder with the highest N (None when there is none)."""
+    found = [p for p in output_dir.glob("checkpoint-*")
+             if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit()]
+    return max(found, key=lambda p: int(p.name.removeprefix("checkpoint-")), default=None)
+
+
+def _lint_gate(compiled: Any, run_dir: Path, skip_lint: bool) -> bool:
     """Lint the recipe's data into run_dir/lint.json; False when errors stop the run."""
     from tunebook.lint_gate import fail_on, lint_settings, run_lint
     from tunebook.runs import update_manifest, write_json
@@ -94,38 +157,54 @@ def _lint_gate(compiled, run_dir: Path, skip_lint: bool) -> bool:
     return True
 
 
-def _launch(compiled, run_dir: Path, num_machines: int, machine_rank: int,
-            main_process_ip: str | None, main_process_port: int | None) -> int:
+def run_training(launch: Launch, resumed_from: Path | None = None) -> int:
+    """Launch Axolotl on ``launch.run_dir``, stream its log, record the outcome."""
     from tunebook.axolotl_bridge import (
         build_launch_command,
         read_trainer_metrics,
         run_streaming,
         training_env,
     )
-    from tunebook.runs import now_iso, update_manifest
+    from tunebook.runs import now_iso, read_manifest, update_manifest
 
-    resolved = compiled.resolved
+    run_dir = launch.run_dir
     cmd = build_launch_command(
-        run_dir / "axolotl.yaml", cpu=resolved.is_cpu,
-        num_processes=int(resolved.gpus.value) * num_machines, num_machines=num_machines,
-        machine_rank=machine_rank, main_process_ip=main_process_ip,
-        main_process_port=main_process_port)
-    env = training_env(os.environ, cpu=resolved.is_cpu, run_dir=run_dir)
-    update_manifest(run_dir, status="running", started_at=now_iso(),
-                    command=[Path(cmd[0]).name, *cmd[1:]])
+        run_dir / "axolotl.yaml", cpu=launch.cpu, num_processes=launch.gpus * launch.num_machines,
+        num_machines=launch.num_machines, machine_rank=launch.machine_rank,
+        main_process_ip=launch.main_process_ip, main_process_port=launch.main_process_port)
+    cmd = [*cmd, *launch.extra_args]
+    env = training_env(os.environ, cpu=launch.cpu, run_dir=run_dir)
+    interrupted = run_dir / "interrupted.json"
+    interrupted.unlink(missing_ok=True)
+    changes: dict[str, Any] = {"status": "running", "command": [Path(cmd[0]).name, *cmd[1:]]}
+    if resumed_from is not None:
+        changes["resumed_from"] = [*read_manifest(run_dir).get("resumed_from", []),
+                                   str(resumed_from)]
+    else:
+        changes["started_at"] = now_iso()
+    update_manifest(run_dir, **changes)
     code = run_streaming(cmd, log_path=run_dir / "train.log", env=env, cwd=run_dir)
-    status = {0: "succeeded", 130: "interrupted"}.get(code, "failed")
+    status = "succeeded" if code == 0 else "failed"
+    if code == 130 or interrupted.exists():
+        status, code = "interrupted", 130
     metrics = read_trainer_metrics(run_dir / "output")
     update_manifest(run_dir, status=status, exit_code=code, finished_at=now_iso(),
                     metrics={k: metrics.get(k) for k in ("train_loss", "eval_loss", "steps")})
-    if code == 0:
+    _report(status, code, metrics, run_dir)
+    return code
+
+
+def _report(status: str, code: int, metrics: dict[str, Any], run_dir: Path) -> None:
+    if status == "succeeded":
         err.print(f"[green]trained[/green]: {metrics.get('steps')} steps, train loss "
                   f"{_fmt(metrics.get('train_loss'))}, eval loss {_fmt(metrics.get('eval_loss'))}"
                   f"; adapter in {display_path(run_dir / 'output')}")
+    elif status == "interrupted":
+        err.print(f"[yellow]interrupted[/yellow] at step {metrics.get('steps')}; a checkpoint "
+                  f"was saved. Continue with: tunebook train RECIPE --resume {run_dir}")
     else:
         log = display_path(run_dir / "train.log")
         err.print(f"[red]Axolotl exited with {code}[/red]; see {log}")
-    return code
 
 
 def _fmt(value: float | None) -> str:

@@ -48,24 +48,32 @@ def inference(model: Any) -> Iterator[None]:
 
 
 def generate_answers(model: Any, tokenizer: Any, examples: Sequence[Example], *,
-                     max_new_tokens: int = 128, max_prompt_tokens: int = 2048) -> list[str]:
-    """Greedy answers, one per example (prompts longer than the limit keep their end)."""
+                     max_new_tokens: int = 128, max_prompt_tokens: int = 2048,
+                     batch_size: int = 16) -> list[str]:
+    """Greedy answers, one per example, ``batch_size`` prompts at a time (left-padded).
+    A prompt longer than ``max_prompt_tokens`` keeps its end."""
     import torch
 
     device = _device(model)
     eos = [t for t in {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
            if isinstance(t, int) and t >= 0]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (eos or [0])[0]
+    prompts = [tokenizer(prompt_text(tokenizer, ex), add_special_tokens=False)["input_ids"]
+               [-max_prompt_tokens:] for ex in examples]
     answers = []
     with inference(model):
-        for example in examples:
-            ids = tokenizer(prompt_text(tokenizer, example), add_special_tokens=False)["input_ids"]
-            ids = ids[-max_prompt_tokens:]
-            input_ids = torch.tensor([ids], device=device)
-            out = model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+        for start in range(0, len(prompts), max(1, batch_size)):
+            chunk = prompts[start:start + batch_size]
+            width = max(len(ids) for ids in chunk)
+            input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in chunk],
+                                     device=device)
+            mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in chunk],
+                                device=device)
+            out = model.generate(input_ids=input_ids, attention_mask=mask,
                                  max_new_tokens=max_new_tokens, do_sample=False,
                                  eos_token_id=eos or None, pad_token_id=pad)
-            answers.append(tokenizer.decode(out[0][len(ids):], skip_special_tokens=True).strip())
+            answers += [tokenizer.decode(row[width:], skip_special_tokens=True).strip()
+                        for row in out]
     return answers
 
 

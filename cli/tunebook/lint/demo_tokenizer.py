@@ -29,12 +29,19 @@ def build_demo_tokenizer(out_dir: Path, corpus: Iterable[str], vocab_size: int =
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     tok.train_from_iterator(corpus, trainer)
     tok.save(str(out_dir / "tokenizer.json"))
     decoder = {str(tok.token_to_id(t)): {"content": t, "special": True} for t in SPECIAL}
-    config = {"chat_template": CHATML, "eos_token": "<|im_end|>", "bos_token": None,
-              "added_tokens_decoder": decoder}
+    config = {
+        "chat_template": CHATML,
+        "eos_token": "<|im_end|>",
+        "bos_token": None,
+        "added_tokens_decoder": decoder,
+    }
     (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2))
     return out_dir

@@ -41,8 +41,11 @@ def doc_sections(rule: Rule) -> dict[str, str]:
             current = line.strip()
             out[current] = ""
         elif current is not None:
-            out[current] += line.strip() + "\n" if current not in ("Example", "Use instead") else (
-                line[4:] + "\n")
+            out[current] += (
+                line.strip() + "\n"
+                if current not in ("Example", "Use instead")
+                else (line[4:] + "\n")
+            )
     return {k: v.strip() for k, v in out.items()}
 
 
@@ -62,8 +65,10 @@ def render() -> str:
         "|---|---|---|---|",
     ]
     rules = sorted(RULES.values(), key=lambda r: r.code)
-    head += [f"| {r.code} | [{r.name}](#{r.code.lower()}-{r.name}) | {r.category} | {r.severity} |"
-             for r in rules]
+    head += [
+        f"| {r.code} | [{r.name}](#{r.code.lower()}-{r.name}) | {r.category} | {r.severity} |"
+        for r in rules
+    ]
     body = [rule_markdown(r) for r in rules]
     return "\n".join(head) + "\n\n## Rules\n\n" + "\n".join(body).rstrip() + "\n"
 

@@ -50,7 +50,7 @@ def lint_dataset(settings: LintSettings, *, progress: bool = False) -> LintRepor
     length = too_long.TokenizerChecker(ctx, tok) if tok else too_long.EstimateChecker(ctx)
     stateful = [
         duplicate.Checker(ctx, where),
-        near_duplicate.Checker(ctx, where, _rereader(settings, allow)),
+        near_duplicate.Checker(ctx, where, _rereader(settings, allow, where)),
         outlier.Checker(ctx),
         length,
     ]
@@ -139,19 +139,27 @@ def _example(rec: Record, norm: Normalizer) -> tuple[Example | None, list[Findin
 
 
 def _rereader(
-    settings: LintSettings, allow: frozenset[str]
+    settings: LintSettings, allow: frozenset[str], where: Locations
 ) -> Callable[[set[int]], Iterator[Example]]:
-    """A second pass that yields only the examples whose gid is wanted (same order, same ids)."""
+    """A second pass that yields only the examples whose gid is wanted (JSONL lines that are
+    not wanted are not even parsed)."""
 
     def reread(wanted: set[int]) -> Iterator[Example]:
-        gid = 0
-        for _, ex, _ in _examples(settings, allow, None):
-            if ex is None:
+        by_place = {(where.files[where.file_of[g]], where.index_of[g]): g for g in wanted}
+        for path, split in _files(settings):
+            name = str(path)
+            only = {i for (f, i) in by_place if f == name}
+            if not only:
                 continue
-            if gid in wanted:
-                ex.gid = gid
-                yield ex
-            gid += 1
+            norm = Normalizer(name, settings.format, settings.field_map, split, allow)
+            for rec in iter_records(path, None, only):
+                gid = by_place.get((name, rec.index))
+                if gid is None:
+                    continue
+                ex, _ = _example(rec, norm)
+                if ex is not None:
+                    ex.gid = gid
+                    yield ex
 
     return reread
 

@@ -1,14 +1,12 @@
 """Word-shingle MinHash with LSH banding (rensa, in Rust) for near-duplicate search.
 
-Memory stays small: per example one MinHash signature (``num_perm`` u32) in rensa's compact
-digest matrices plus the LSH band index. Pass 1 flags every example that shares a band with
-an earlier one; a reverse pass over the stored matrices flags their partners. Only flagged
-examples are re-read to pair them up and verify each pair by exact Jaccard.
+Memory stays small: per example one 8-byte key per LSH band (16 bands: 128 bytes). At the
+end each band is sorted, equal keys give candidate pairs, and only the examples in candidate
+pairs are re-read to verify each pair by exact Jaccard (no false positives from the sketch).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from itertools import chain
 
@@ -24,12 +22,11 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def shingle_hashes(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Flat uint64 hashes of each text's word k-shingles and the row offsets (len+1).
+def shingle_hashes(words: list[list[str]], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Flat uint64 hashes of each word list's k-shingles and the row offsets (len+1).
 
     A text with fewer than ``k`` words is represented by its words.
     """
-    words = [t.split() for t in texts]
     lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     total = int(lens.sum())
     flat = np.fromiter(
@@ -56,7 +53,7 @@ def shingle_hashes(texts: list[str], k: int = 3) -> tuple[np.ndarray, np.ndarray
 
 
 class NearDuplicateIndex:
-    """Streams texts in, then yields verified (earlier_id, later_id, jaccard) pairs."""
+    """Streams word lists in; ``candidate_pairs`` then ``verify`` give (a, b, jaccard)."""
 
     def __init__(
         self,
@@ -64,92 +61,95 @@ class NearDuplicateIndex:
         num_perm: int = 80,
         bands: int = 16,
         k: int = 3,
-        batch: int = 4096,
+        batch: int = 8192,
         seed: int = 42,
+        neighbours: int = 3,
     ) -> None:
         self.threshold = threshold
         self.num_perm, self.bands, self.k, self.batch, self.seed = num_perm, bands, k, batch, seed
-        self.lsh = rensa.RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=bands)
-        self.matrices: list[tuple[int, object]] = []
-        self.keys: list[np.ndarray] = []
-        self.flagged: set[int] = set()
-        self._ids: list[int] = []
-        self._texts: list[str] = []
-        self._next_key = 0
+        self.rows = num_perm // bands
+        self.neighbours = neighbours
+        self._band_keys: list[list[np.ndarray]] = [[] for _ in range(bands)]
+        self._ids: list[np.ndarray] = []
+        self._pending_ids: list[int] = []
+        self._pending: list[list[str]] = []
+        mult = np.random.default_rng(seed).integers(1, 2**63, size=self.rows, dtype=np.uint64)
+        self._mult = mult | np.uint64(1)
 
-    def add(self, item_id: int, text: str) -> None:
-        """Queue one normalised, non-empty text."""
-        self._ids.append(item_id)
-        self._texts.append(text)
-        if len(self._ids) >= self.batch:
+    def add(self, item_id: int, words: list[str]) -> None:
+        """Queue one non-empty list of (lowercased) words."""
+        self._pending_ids.append(item_id)
+        self._pending.append(words)
+        if len(self._pending) >= self.batch:
             self._flush()
 
-    def _flush(self) -> None:
-        if not self._ids:
-            return
-        tokens, offsets = shingle_hashes(self._texts, self.k)
+    def _signatures(self, words: list[list[str]]) -> np.ndarray:
+        tokens, offsets = shingle_hashes(words, self.k)
         matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
             tokens, offsets, num_perm=self.num_perm, seed=self.seed
         )
-        start = self._next_key
-        flags = self.lsh.insert_matrix_and_query_duplicate_flags(matrix, start_key=start)
-        ids = np.asarray(self._ids, dtype=np.int64)
-        hits = np.flatnonzero(np.asarray(flags, dtype=bool))
-        self.flagged.update(ids[hits].tolist())
-        self.matrices.append((start, matrix))
-        self.keys.append(ids)
-        self._next_key += len(ids)
-        self._ids, self._texts = [], []
-
-    def candidates(self) -> set[int]:
-        """Ids of every example that shares an LSH band with another one."""
-        self._flush()
-        if not self.flagged:
-            return set()
-        self.lsh = None  # free the forward index before building the reverse one
-        reverse = rensa.RMinHashLSH(
-            threshold=self.threshold, num_perm=self.num_perm, num_bands=self.bands
+        flat = np.fromiter(
+            chain.from_iterable(matrix.to_rows()), dtype=np.uint32, count=len(words) * self.num_perm
         )
-        found = set(self.flagged)
-        for (start, matrix), ids in zip(reversed(self.matrices), reversed(self.keys), strict=True):
-            flags = reverse.insert_matrix_and_query_duplicate_flags(matrix, start_key=start)
-            found.update(ids[np.flatnonzero(np.asarray(flags, dtype=bool))].tolist())
-        self.matrices, self.keys = [], []
-        return found
+        return flat.reshape(len(words), self.num_perm)
 
-    def pairs(self, items: Iterable[tuple[int, str]]) -> list[tuple[int, int, float]]:
-        """Verified pairs among the candidate ``(id, normalised text)`` items: (a, b, J)
-        with a < b and exact shingle Jaccard >= threshold."""
-        ids, texts = [], []
-        for i, t in items:
-            ids.append(i)
-            texts.append(t)
-        if len(ids) < 2:
-            return []
-        tokens, offsets = shingle_hashes(texts, self.k)
-        sets = [frozenset(tokens[offsets[j] : offsets[j + 1]].tolist()) for j in range(len(ids))]
-        rows = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
-            tokens, offsets, num_perm=self.num_perm, seed=self.seed
-        ).to_rows()
-        r = self.num_perm // self.bands
-        buckets: dict[tuple, list[int]] = defaultdict(list)
-        for j, row in enumerate(rows):
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        sig = self._signatures(self._pending).astype(np.uint64)
+        with np.errstate(over="ignore"):
             for b in range(self.bands):
-                buckets[(b, *row[b * r : (b + 1) * r])].append(j)
-        seen: set[tuple[int, int]] = set()
+                block = sig[:, b * self.rows : (b + 1) * self.rows]
+                self._band_keys[b].append((block * self._mult).sum(axis=1, dtype=np.uint64))
+        self._ids.append(np.asarray(self._pending_ids, dtype=np.int64))
+        self._pending_ids, self._pending = [], []
+
+    def candidate_pairs(self) -> set[tuple[int, int]]:
+        """(a, b) with a < b sharing at least one LSH band, each id paired with up to
+        ``neighbours`` others in its bucket (sort-based: memory is 8 bytes per band per row)."""
+        self._flush()
+        if not self._ids:
+            return set()
+        ids = np.concatenate(self._ids)
+        pairs: set[tuple[int, int]] = set()
+        for b in range(self.bands):
+            keys = np.concatenate(self._band_keys[b])
+            self._band_keys[b] = []
+            order = np.argsort(keys, kind="stable")
+            sk = keys[order]
+            for d in range(1, self.neighbours + 1):
+                if len(sk) <= d:
+                    break
+                hit = np.flatnonzero(sk[d:] == sk[:-d])
+                if hit.size:
+                    a, c = ids[order[hit]], ids[order[hit + d]]
+                    pairs.update(
+                        zip(np.minimum(a, c).tolist(), np.maximum(a, c).tolist(), strict=True)
+                    )
+        self._ids = []
+        return pairs
+
+    def verify(
+        self, items: Iterable[tuple[int, list[str]]], pairs: set[tuple[int, int]]
+    ) -> list[tuple[int, int, float]]:
+        """The candidate ``pairs`` whose exact shingle Jaccard is >= threshold, as
+        (a, b, jaccard) sorted; ``items`` gives the words of every id in the pairs."""
+        sets: dict[int, frozenset[int]] = {}
+        ids, words = [], []
+        for i, w in items:
+            ids.append(i)
+            words.append(w)
+        if not ids:
+            return []
+        tokens, offsets = shingle_hashes(words, self.k)
+        for j, i in enumerate(ids):
+            sets[i] = frozenset(tokens[offsets[j] : offsets[j + 1]].tolist())
         out = []
-        for members in buckets.values():
-            if len(members) < 2:
+        for a, b in pairs:
+            sa, sb = sets.get(a), sets.get(b)
+            if sa is None or sb is None:
                 continue
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    a, b = members[x], members[y]
-                    if (a, b) in seen:
-                        continue
-                    seen.add((a, b))
-                    sa, sb = sets[a], sets[b]
-                    jac = len(sa & sb) / len(sa | sb) if sa or sb else 1.0
-                    if jac >= self.threshold:
-                        ia, ib = ids[a], ids[b]
-                        out.append((min(ia, ib), max(ia, ib), jac))
+            jac = len(sa & sb) / len(sa | sb) if sa or sb else 1.0
+            if jac >= self.threshold:
+                out.append((a, b, jac))
         return sorted(out)

@@ -30,6 +30,8 @@ class Example:
     flags: set[str] = field(default_factory=set)
     """Notes from reading, e.g. ``replaced-utf8`` when invalid bytes were replaced."""
     _text: str | None = None
+    _norm: str | None = None
+    _words: list[str] | None = None
 
     @property
     def text(self) -> str:
@@ -37,6 +39,20 @@ class Example:
         if self._text is None:
             self._text = "\n".join(c for _, c in self.turns)
         return self._text
+
+    @property
+    def normalised(self) -> str:
+        """``text`` lowercased with whitespace collapsed (for the duplicate checks)."""
+        if self._norm is None:
+            self._norm = " ".join(self.words)
+        return self._norm
+
+    @property
+    def words(self) -> list[str]:
+        """The lowercased words of ``text``."""
+        if self._words is None:
+            self._words = self.text.lower().split()
+        return self._words
 
     def is_trained(self, i: int, train_on_inputs: bool = False) -> bool:
         """Whether turn ``i`` contributes to the loss (Axolotl's roles_to_train default)."""

@@ -34,8 +34,13 @@ class Record:
     detail: str = ""
 
 
-def iter_records(path: Path, progress: Progress | None = None) -> Iterator[Record]:
-    """Records of one data file, chosen by suffix; UserError when the file is unreadable."""
+def iter_records(
+    path: Path, progress: Progress | None = None, only: set[int] | None = None
+) -> Iterator[Record]:
+    """Records of one data file, chosen by suffix; UserError when the file is unreadable.
+
+    ``only``: JSONL lines whose record index is not in it are skipped without parsing.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(
@@ -50,7 +55,7 @@ def iter_records(path: Path, progress: Progress | None = None) -> Iterator[Recor
     if suffix == ".json" and _looks_like_array(path):
         return _json_array(path, progress)
     if suffix in (".jsonl", ".json", ".ndjson"):
-        return _jsonl(path, progress)
+        return _jsonl(path, progress, only)
     raise UserError(
         f"unsupported data file type '{suffix}'",
         file=path,
@@ -75,7 +80,7 @@ def _looks_like_array(path: Path) -> bool:
     return head.startswith(b"[")
 
 
-def _jsonl(path: Path, progress: Progress | None) -> Iterator[Record]:
+def _jsonl(path: Path, progress: Progress | None, only: set[int] | None = None) -> Iterator[Record]:
     index = 0
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -85,7 +90,8 @@ def _jsonl(path: Path, progress: Progress | None) -> Iterator[Record]:
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            yield _parse_line(raw, lineno, index)
+            if only is None or index in only:
+                yield _parse_line(raw, lineno, index)
             index += 1
 
 

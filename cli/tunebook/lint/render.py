@@ -39,7 +39,7 @@ def render_json(report: LintReport) -> str:
     return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode()
 
 
-def render_text(report: LintReport, console=None) -> None:  # noqa: ANN001 - rich Console
+def render_text(report: LintReport, console=None) -> None:
     """A summary grouped by rule, with the first places and the token-length summary."""
     from rich.console import Console
     from rich.table import Table
@@ -62,8 +62,12 @@ def render_text(report: LintReport, console=None) -> None:  # noqa: ANN001 - ric
         table = Table(title=f"tokens ({tokens['tokenizer']})", show_edge=False)
         for col in ("p50", "p90", "p99", "max", "sequence_len"):
             table.add_column(col, justify="right")
-        table.add_row(*(str(tokens.get(c) if tokens.get(c) is not None else "-")
-                        for c in ("p50", "p90", "p99", "max", "sequence_len")))
+        table.add_row(
+            *(
+                str(tokens.get(c) if tokens.get(c) is not None else "-")
+                for c in ("p50", "p90", "p99", "max", "sequence_len")
+            )
+        )
         console.print(table)
     for note in report.notes:
         console.print(f"[dim]note: {note}[/]")

@@ -64,9 +64,15 @@ def lora_trainable_params(arch: ModelArch, rank: int, targets: tuple[str, ...]) 
     return per_layer * arch.num_layers
 
 
-def lora_weight_bytes(trainable: int) -> float:
-    """Adapter weights in fp32: PEFT upcasts adapters (``autocast_adapter_dtype=True``)."""
-    return trainable * 4.0
+def lora_weight_bytes(trainable: int, dtype_bytes: int = 4) -> float:
+    """Adapter weights, ``dtype_bytes`` each.
+
+    PEFT (what Axolotl runs) upcasts adapters to fp32 (``autocast_adapter_dtype=True``): 4.
+    torchtune builds the whole model, adapters included, under ``set_default_dtype(bf16)``
+    and checks it (``validate_expected_param_dtype`` in ``lora_finetune_single_device``): 2.
+    Their gradients and AdamW moments (``zeros_like(param)``) take the same dtype.
+    """
+    return trainable * float(dtype_bytes)
 
 
 # -- gradients --------------------------------------------------------------------------------
@@ -165,38 +171,108 @@ def activation_bytes_per_token_layer(arch: ModelArch, dtype_bytes: int = 2) -> f
     return float(norms + rope + attention + mlp)
 
 
+def recompute_bytes(arch: ModelArch, tokens: int, dtype_bytes: int = 2) -> float:
+    """One decoder layer's saved tensors, rebuilt in backward under checkpointing.
+
+    Only one layer is recomputed at a time (Chen et al. 2016; Korthikanti et al. 2022
+    sec. 4.2), so this is ``tokens × activation_bytes_per_token_layer``.
+    """
+    return tokens * activation_bytes_per_token_layer(arch, dtype_bytes)
+
+
+def checkpoint_bytes(
+    arch: ModelArch, tokens: int, dtype_bytes: int = 2, offloaded: bool = False
+) -> float:
+    """Layer inputs kept across the step by activation checkpointing: L × h per token.
+
+    With activation offloading (torchtune ``enable_activation_offloading``, PR #1443
+    "Streaming offloading in (q)lora single device"; ``OffloadActivations``) the saved
+    tensors stream to pinned CPU memory and back; the GPU holds only the layer in use and
+    the one being copied, so 2 × h per token instead of L × h.
+    """
+    layers = min(2, arch.num_layers) if offloaded else arch.num_layers
+    return tokens * layers * dtype_bytes * arch.hidden
+
+
 def activation_bytes(
-    arch: ModelArch, tokens: int, checkpointing: bool, dtype_bytes: int = 2
+    arch: ModelArch,
+    tokens: int,
+    checkpointing: bool,
+    dtype_bytes: int = 2,
+    offloaded: bool = False,
 ) -> float:
     """Activation memory for ``tokens`` = micro_batch × sequence_len tokens.
 
-    Without checkpointing every layer keeps its tensors: L × per-layer. With HF
-    gradient checkpointing (one checkpoint per decoder layer) each layer keeps only its
-    input (h values per token) and one layer is recomputed at a time in backward
-    (Chen et al. 2016, "Training Deep Nets with Sublinear Memory Cost"; Korthikanti
-    et al. 2022 sec. 4.2 "full recomputation").
+    Without checkpointing every layer keeps its tensors: L × per-layer (offloading keeps
+    two layers' worth on the GPU). With gradient checkpointing (one checkpoint per decoder
+    layer, as HF and torchtune do) each layer keeps only its input (``checkpoint_bytes``)
+    and one layer is recomputed at a time in backward (``recompute_bytes``; Chen et al.
+    2016, "Training Deep Nets with Sublinear Memory Cost"; Korthikanti et al. 2022 sec.
+    4.2 "full recomputation").
     """
-    per_layer = activation_bytes_per_token_layer(arch, dtype_bytes)
+    per_layer = recompute_bytes(arch, tokens, dtype_bytes)
     if not checkpointing:
-        return tokens * arch.num_layers * per_layer
-    return tokens * (arch.num_layers * dtype_bytes * arch.hidden + per_layer)
+        return per_layer * (min(2, arch.num_layers) if offloaded else arch.num_layers)
+    return checkpoint_bytes(arch, tokens, dtype_bytes, offloaded) + per_layer
 
 
-def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf") -> float:
+def chunked_loss_bytes_per_element(compiled: bool, chunks: int = 8) -> float:
+    """Bytes per logit element under torchtune's ``CEWithChunkedOutputLoss`` (8 chunks).
+
+    The model returns the logits as ``chunks`` bf16 tensors (``TransformerDecoder.
+    chunked_output``, no ``.float()``): 2 B for every element. Each chunk then runs
+    ``compute_cross_entropy`` = ``F.cross_entropy(logits.float(), ...)``. Eager, the fp32
+    ``log_softmax`` output is saved for backward in every chunk (4 B per element) and one
+    chunk's fp32 upcast is live at a time (4 / chunks). With ``compile: True`` the recipe
+    compiles ``compute_cross_entropy`` (``training.compile_loss``); inductor fuses the
+    upcast and softmax and saves only the bf16 input and a per-row logsumexp, so what is
+    left is one chunk's bf16 gradient in backward (2 / chunks).
+    """
+    if compiled:
+        return 2 + 2 / chunks
+    return 2 + 4 + 4 / chunks
+
+
+def logits_bytes(arch: ModelArch, tokens: int, loss: str = "hf", compiled: bool = False) -> float:
     """Logits and cross-entropy for ``tokens`` tokens over the vocabulary, in bytes.
 
     ``hf`` (transformers >= 4.46 ``ForCausalLMLoss``, what Axolotl runs by default): the
     analytic upper bound is 12 B per element (bf16 logits 2 + fp32 upcast 4 + saved
     log-softmax 4, then fp32 gradients in backward); published peaks on this stack imply
     less: 7.9 B (Gefen README, Qwen3-0.6B full FT) and 6.3 B (Universal-LLM-trainer
-    README, Llama-3.1-8B LoRA at 16k tokens), so we use their mean, 7. ``hf_legacy``
+    README, Llama-3.1-8B LoRA at 16k tokens) when logits and the recomputed layer were
+    simply added, so we use their mean, 7. With ``loss_phase_excess`` the same two runs
+    imply 8.3 and 7.1 B; 7 is kept (not refitted), see docs/planner.md. ``hf_legacy``
     (transformers < 4.45: fp32 upcast in the model plus a contiguous shifted copy) uses 16.
-    ``chunked`` (torchtune ``CEWithChunkedOutputLoss``, 8 chunks): bf16 logits (2 B) plus
-    one chunk's fp32 work (10/8 B). ``fused`` (Liger / Cut Cross-Entropy): no logits.
+    ``chunked`` (torchtune ``CEWithChunkedOutputLoss``): see
+    ``chunked_loss_bytes_per_element`` (``compiled`` = torchtune's ``compile`` flag).
+    ``fused`` (Liger / Cut Cross-Entropy): no logits.
     """
     elements = tokens * arch.vocab
-    per_element = {"hf": 7.0, "hf_legacy": 16.0, "chunked": 2 + 10 / 8, "fused": 0.0}
+    per_element = {
+        "hf": 7.0,
+        "hf_legacy": 16.0,
+        "chunked": chunked_loss_bytes_per_element(compiled),
+        "fused": 0.0,
+    }
     return elements * per_element[loss]
+
+
+def loss_phase_excess(logits: float, recompute: float, checkpointing: bool) -> float:
+    """What the logits add on top of the activation term.
+
+    The logits live from the end of the forward pass until the loss's backward and the
+    lm_head's backward have consumed them; only then does backward reach the last decoder
+    layer and, under checkpointing, recompute it. So the loss phase (checkpoints + logits)
+    and the recompute phase (checkpoints + one layer) do not overlap, and the step's peak
+    is checkpoints + max(logits, recompute) = activations + max(0, logits - recompute)
+    (PyTorch frees a saved tensor once its backward node has run; ``torch.utils.checkpoint``
+    recomputes a segment only when its backward is reached). Without checkpointing every
+    layer's tensors are alive during the loss, so the logits add in full.
+    """
+    if not checkpointing:
+        return logits
+    return max(0.0, logits - recompute)
 
 
 # -- overhead ---------------------------------------------------------------------------------
@@ -240,8 +316,17 @@ def estimate_memory(
     loss: str = "hf",
     optimizer_in_backward: bool = False,
     device: str = "gpu",
+    compile: bool = False,
+    activation_offloading: bool = False,
+    adapter_dtype_bytes: int = 4,
 ) -> MemoryEstimate:
-    """Per-GPU peak memory of one training step (see docs/planner.md for every term)."""
+    """Per-GPU peak memory of one training step (see docs/planner.md for every term).
+
+    ``compile`` (torchtune ``compile: True``) only changes the chunked loss's footprint;
+    ``activation_offloading`` streams saved activations to CPU (torchtune
+    ``enable_activation_offloading``); ``adapter_dtype_bytes`` is 4 for PEFT (fp32
+    adapters) and 2 for torchtune (bf16 adapters, gradients and AdamW moments).
+    """
     dtype = 4 if device == "cpu" else 2  # CPU training runs in fp32
     targets = tuple(target_modules or DEFAULT_TARGETS)
     tokens = micro_batch_size * sequence_len
@@ -272,9 +357,9 @@ def estimate_memory(
         base = weight_bytes_nf4(arch) if method == "qlora" else weight_bytes_dense(total, dtype)
         if zero_stage == 3 and method == "lora":
             base = base / max(gpus, 1) + 2.0 * 2 * largest_layer
-        weights = base + lora_weight_bytes(trainable)
-        grads = gradient_bytes(trainable, 4)
-        opt = optimizer_state_bytes(trainable, optimizer, 4)
+        weights = base + lora_weight_bytes(trainable, adapter_dtype_bytes)
+        grads = gradient_bytes(trainable, adapter_dtype_bytes)
+        opt = optimizer_state_bytes(trainable, optimizer, adapter_dtype_bytes)
         if zero_stage > 0:
             opt /= max(gpus, 1)
             if zero_stage >= 2:
@@ -290,8 +375,12 @@ def estimate_memory(
             "memory and spill to CPU RAM under pressure; not counted in the peak"
         )
 
-    acts = activation_bytes(arch, tokens, gradient_checkpointing, dtype)
-    logits = logits_bytes(arch, tokens, loss)
+    acts = activation_bytes(arch, tokens, gradient_checkpointing, dtype, activation_offloading)
+    logits = loss_phase_excess(
+        logits_bytes(arch, tokens, loss, compile),
+        recompute_bytes(arch, tokens, dtype),
+        gradient_checkpointing,
+    )
     allocated = weights + grads + opt + acts + logits
     transient = 0.0
     if method == "qlora":  # one dequantized bf16 weight matrix at a time

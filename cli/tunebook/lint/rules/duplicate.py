@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tunebook.lint.context import Context, hit
-from tunebook.lint.minhash import normalise
 from tunebook.lint.model import Example, Locations
 from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
@@ -36,7 +35,7 @@ RULES = (DUPLICATE,)
 
 def fingerprint(ex: Example) -> int:
     """A 64-bit hash of the normalised, role-tagged conversation."""
-    return hash("\x1e".join(f"{r}\x1f{normalise(c)}" for r, c in ex.turns))
+    return hash((tuple(r for r, _ in ex.turns), ex.normalised))
 
 
 class Checker:

@@ -96,6 +96,7 @@ MOJIBAKE = define(
 RULES = (INVALID_UTF8, REPLACEMENT_CHAR, CONTROL_CHAR, MOJIBAKE)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
 _MOJIBAKE = re.compile(r"Ã[\x80-\xbf]|â€[\x80-\xbf™œžšŸ“”˜¢¦]|Â[\xa0-\xbf]|Ã[©¨¶¼¤§±³º¡]")
 
 
@@ -105,14 +106,13 @@ def check(ex: Example, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if "\ufffd" in text and "replaced-utf8" not in ex.flags and REPLACEMENT_CHAR.code in on:
         out.append(hit(REPLACEMENT_CHAR, ex))
-    if text.isascii():
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) and CONTROL_CHAR.code in on:
         m = _CONTROL.search(text)
-        if m and CONTROL_CHAR.code in on:
+        if m:
             out.append(hit(CONTROL_CHAR, ex, cp=ord(m.group())))
+    if len(data) == len(text):  # ASCII: no mojibake possible
         return out
-    m = _CONTROL.search(text)
-    if m and CONTROL_CHAR.code in on:
-        out.append(hit(CONTROL_CHAR, ex, cp=ord(m.group())))
     m = _MOJIBAKE.search(text)
     if m and MOJIBAKE.code in on:
         out.append(hit(MOJIBAKE, ex, sample=text[max(0, m.start() - 8) : m.end() + 8]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from tunebook.lint.context import Context, hit
-from tunebook.lint.minhash import NearDuplicateIndex, normalise
+from tunebook.lint.minhash import NearDuplicateIndex
 from tunebook.lint.model import Example, Locations
 from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
@@ -55,16 +55,17 @@ class Checker:
 
     def observe(self, ex: Example) -> list[Finding]:
         if "duplicate" not in ex.flags:
-            text = normalise(ex.text)
-            if text:
-                self.index.add(ex.gid, text)
+            words = ex.words
+            if words:
+                self.index.add(ex.gid, words)
         return []
 
     def finish(self) -> list[Finding]:
-        ids = self.index.candidates()
-        if not ids:
+        candidates = self.index.candidate_pairs()
+        if not candidates:
             return []
-        pairs = self.index.pairs((ex.gid, normalise(ex.text)) for ex in self.reread(ids))
+        ids = {i for pair in candidates for i in pair}
+        pairs = self.index.verify(((ex.gid, ex.words) for ex in self.reread(ids)), candidates)
         reported: set[int] = set()
         out: list[Finding] = []
         split = self.where.split_of

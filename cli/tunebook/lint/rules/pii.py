@@ -7,7 +7,7 @@ import re
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example
-from tunebook.lint.registry import define
+from tunebook.lint.registry import Rule, define
 from tunebook.lint.report import Finding
 
 _PII_WHY = (
@@ -167,9 +167,9 @@ _SECRETS = (
     ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
 )
 _PEM = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
-_PREFILTER = re.compile(
-    r"@|\d[ .()-]?\d|AKIA|ASIA|sk-|gh[pousr]_|github_pat_|xox|BEGIN|::?[0-9a-fA-F]"
-)
+_CLUSTER = re.compile(r"[0-9+(][0-9 .()/+-]{5,}[0-9]", re.ASCII)
+_NUMERIC_TABLE = bytes.maketrans(b"0123456789 .-()/+", b"9" * 17)
+_GATE = b"9" * 7
 
 
 def luhn_ok(digits: str) -> bool:
@@ -197,32 +197,40 @@ def _email(text: str, ctx: Context) -> str | None:
     return None
 
 
-def _phone(text: str) -> str | None:
-    for m in _PHONE.finditer(text):
-        digits = sum(c.isdigit() for c in m.group())
-        if 10 <= digits <= 15:
-            return m.group()
-    return None
+def _numbers(text: str, ctx: Context) -> list[tuple[Rule, dict[str, str]]]:
+    """Card, phone and IPv4 findings from the digit clusters of ``text`` (one regex scan)."""
+    out: list[tuple[Rule, dict[str, str]]] = []
+    card = phone = ip = None
+    for m in _CLUSTER.finditer(text):
+        chunk = m.group().strip(" .-/)")
+        digits = sum(c.isdigit() for c in chunk)
+        if card is None and 13 <= digits <= 19:
+            for c in _CARD.finditer(chunk):
+                d = c.group().replace(" ", "").replace("-", "")
+                if 13 <= len(d) <= 19 and _CARD_PREFIX.match(d) and len(set(d)) > 1 and luhn_ok(d):
+                    card = d[-4:]
+                    break
+        if phone is None and card is None and digits >= 10:
+            for c in _PHONE.finditer(chunk):
+                if 10 <= sum(ch.isdigit() for ch in c.group()) <= 15:
+                    phone = c.group()
+                    break
+        if ip is None and chunk.count(".") >= 3:
+            ip = _ipv4(text, m.start() + m.group().index(chunk), chunk)
+    if card is not None and CARD.code in ctx.enabled:
+        out.append((CARD, {"last4": card}))
+    elif phone is not None and PHONE.code in ctx.enabled:
+        out.append((PHONE, {"value": phone}))
+    if ip is not None and IP_ADDRESS.code in ctx.enabled:
+        out.append((IP_ADDRESS, {"value": ip}))
+    return out
 
 
-def _card(text: str) -> str | None:
-    for m in _CARD.finditer(text):
-        digits = m.group().replace(" ", "").replace("-", "")
-        if (
-            13 <= len(digits) <= 19
-            and _CARD_PREFIX.match(digits)
-            and len(set(digits)) > 1
-            and luhn_ok(digits)
-        ):
-            return digits[-4:]
-    return None
-
-
-def _ip(text: str) -> str | None:
-    for m in _IPV4.finditer(text):
+def _ipv4(text: str, start: int, chunk: str) -> str | None:
+    for m in _IPV4.finditer(chunk):
         value = m.group(1)
-        before = text[max(0, m.start() - 9) : m.start()].lower()
-        if before.rstrip().endswith(("v", "version", "ver", "release")):
+        before = text[max(0, start + m.start() - 9) : start + m.start()].lower()
+        if before.rstrip().endswith(("v", "version", "ver", "release", "build")):
             continue
         try:
             addr = ipaddress.IPv4Address(value)
@@ -231,14 +239,17 @@ def _ip(text: str) -> str | None:
         if all(len(p) == 1 for p in value.split(".")) or not _public_or_private(addr):
             continue
         return value
-    if ":" in text:
-        for m in _IPV6.finditer(text):
-            try:
-                addr6 = ipaddress.IPv6Address(m.group(1))
-            except ValueError:
-                continue
-            if _public_or_private(addr6):
-                return m.group(1)
+    return None
+
+
+def _ipv6(text: str) -> str | None:
+    for m in _IPV6.finditer(text):
+        try:
+            addr6 = ipaddress.IPv6Address(m.group(1))
+        except ValueError:
+            continue
+        if _public_or_private(addr6):
+            return m.group(1)
     return None
 
 
@@ -261,25 +272,27 @@ _DOC_NETS = tuple(
 )
 
 
+def _maybe_secret(t: str) -> bool:
+    return "AKIA" in t or "ASIA" in t or "sk-" in t or ("gh" in t and "_" in t) or "xox" in t
+
+
 def check(ex: Example, ctx: Context) -> list[Finding]:
     text = ex.text
-    if not _PREFILTER.search(text):
-        return []
     on = ctx.enabled
     out: list[Finding] = []
     if "@" in text and EMAIL.code in on and (v := _email(text, ctx)):
         out.append(hit(EMAIL, ex, value=v))
-    if CARD.code in on and (v := _card(text)):
-        out.append(hit(CARD, ex, last4=v))
-    elif PHONE.code in on and (v := _phone(text)):
-        out.append(hit(PHONE, ex, value=v))
-    if IP_ADDRESS.code in on and (v := _ip(text)):
+    # cheap C-speed gate: 7+ consecutive digits/separators somewhere in the text
+    if _GATE in text.encode("utf-8", "surrogatepass").translate(_NUMERIC_TABLE):
+        for rule, fields in _numbers(text, ctx):
+            out.append(hit(rule, ex, **fields))
+    if IP_ADDRESS.code in on and ("::" in text or text.count(":") >= 7) and (v := _ipv6(text)):
         out.append(hit(IP_ADDRESS, ex, value=v))
-    if SECRET.code in on:
+    if SECRET.code in on and _maybe_secret(text):
         for kind, pattern in _SECRETS:
             if pattern.search(text):
                 out.append(hit(SECRET, ex, kind=kind))
                 break
-    if "BEGIN" in text and PRIVATE_KEY.code in on and _PEM.search(text):
+    if "PRIVATE KEY" in text and PRIVATE_KEY.code in on and _PEM.search(text):
         out.append(hit(PRIVATE_KEY, ex))
     return out

@@ -73,5 +73,8 @@ def check(ex: Example, ctx: Context) -> list[Finding]:
         pattern = ctx.extra["special_pattern"] = build_pattern(ctx) or False
     if not pattern:
         return []
-    m = pattern.search(ex.text)
+    text = ex.text
+    if "<" not in text and "[" not in text and not ctx.added_tokens:
+        return []
+    m = pattern.search(text)
     return [hit(SPECIAL_TOKEN, ex, token=m.group())] if m else []
