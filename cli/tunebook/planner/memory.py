@@ -120,6 +120,10 @@ def zero_model_state_bytes(
     fp32 master, fp32 m and v sharded) and ``estimate_zero3_model_states_mem_needs``
     (4·largest_layer + 18Ψ/N; offload of optimizer leaves 2Ψ/N, of everything only the
     gathered layer). Frozen parameters (LoRA) carry no gradient or optimizer state.
+
+    ``buffers`` is ZeRO-3's working memory for the gathered layers: not model state (it is
+    why ZeRO-3 on one GPU needs more than ZeRO-2), so it is returned apart from the three
+    model-state terms.
     """
     n = max(gpus, 1)
     moments = optimizer_state_bytes(trainable, optimizer, 4)
@@ -134,12 +138,13 @@ def zero_model_state_bytes(
     elif stage == 2:
         w, g, o = 2.0 * params, (grads16 + grads32) / n, opt / n
     else:  # bf16 gradients only pass through reduce-scatter buckets
-        w, g, o = 2.0 * params / n + gathered, grads32 / n, opt / n
+        w, g, o = 2.0 * params / n, grads32 / n, opt / n
     if offload in ("optimizer", "all"):
         g, o = 0.0, 0.0  # gradients stream to CPU in reduce buckets
     if offload == "all" and stage == 3:
-        w = gathered
-    return {"weights": w, "gradients": g, "optimizer": o}
+        w = 0.0
+    buffers = gathered if stage == 3 else 0.0
+    return {"weights": w, "gradients": g, "optimizer": o, "buffers": buffers}
 
 
 def offload_host_bytes(params: int, trainable: int, offload: str) -> float:
@@ -343,6 +348,7 @@ def estimate_memory(
                 total, total, zero_stage, gpus, offload, optimizer, largest_layer
             )
             weights, grads, opt = states["weights"], states["gradients"], states["optimizer"]
+            weights += states["buffers"]  # the gathered layers sit beside the shards
         else:
             weights = weight_bytes_dense(total, dtype)
             grads = gradient_bytes(total, dtype)
