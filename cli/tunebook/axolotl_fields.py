@@ -70,9 +70,15 @@ def unknown_keys(
     return _unknown(cfg, known, "", set(extra_fields))
 
 
-def bad_values(cfg: Mapping[str, Any], *, version: str | None = None) -> list[tuple[str, str]]:
-    """Key paths whose value is not one of the field's enum values or not of its simple type."""
-    return _bad(cfg, load_fields(version), "")
+def bad_values(
+    cfg: Mapping[str, Any],
+    *,
+    version: str | None = None,
+    fields: dict[str, dict] | None = None,
+) -> list[tuple[str, str]]:
+    """Key paths whose value is not one of the field's enum values or not of its simple type.
+    ``fields`` replaces the shipped snapshot (e.g. with plugin fields added)."""
+    return _bad(cfg, fields if fields is not None else load_fields(version), "")
 
 
 def _unknown(

@@ -23,6 +23,8 @@ COMMANDS = {
     "presets": "tunebook.commands.presets:presets",
     "lock": "tunebook.commands.lock:lock",
     "new": "tunebook.commands.new:new",
+    "runs": "tunebook.commands.runs:runs",
+    "export": "tunebook.commands.export:export",
 }
 
 

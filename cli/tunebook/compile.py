@@ -46,7 +46,13 @@ EXCLUSIVE = {
     "warmup_ratio": ("warmup_steps",),
 }
 # Axolotl plugins every compiled config loads (tunebook_plugins, inside the training process).
-PLUGINS = ("tunebook_plugins.run_control.RunControlPlugin",)
+PLUGINS = (
+    "tunebook_plugins.run_control.RunControlPlugin",
+    "tunebook_plugins.eval_hooks.EvalHooksPlugin",
+)
+# The held-out split written into a run directory when the recipe has no eval_path.
+SPLIT_TRAIN, SPLIT_HELDOUT = "data/train.jsonl", "data/heldout.jsonl"
+DEFAULT_HOLDOUT = 0.1
 # Keys shown first in the written file; the rest follow in layer order.
 KEY_ORDER = (
     "base_model", "chat_template", "datasets", "test_datasets", "val_set_size",
@@ -163,9 +169,10 @@ def compile_config(
         else:
             cfg.set(LORA_TO_AXOLOTL[key], knob.value, knob.origin)
     _apply_datasets(cfg, resolved, run)
-    _apply_tracking(cfg, resolved)
+    _apply_tracking(cfg, resolved, run)
     tunebook = Origin("tunebook")
     cfg.set("plugins", list(PLUGINS), tunebook)
+    _apply_eval_hooks(cfg, resolved, run)
     cfg.set("output_dir", f"{run}/output", tunebook)
     cfg.set("dataset_prepared_path", f"{run}/prepared", tunebook)
 
@@ -241,33 +248,82 @@ def _ds_type(path: Path) -> str:
 
 
 def _apply_datasets(cfg: Layered, resolved: Resolved, run: str) -> None:
+    """Train and held-out files. Without an eval_path, `write_run` splits the data into the
+    run directory (a content hash decides, so the split is stable) and both point there."""
     recipe = resolved.recipe
     fmt = resolved.dataset_format.value
     fields = recipe.get("dataset", "fields") or {}
-    train = [dataset_entry(fmt, p, fields) for p in resolved.train_files]
-    cfg.set("datasets", train, recipe.origin("dataset", "path"))
+    cfg.drop("val_set_size")
     if resolved.eval_files:
+        train = [dataset_entry(fmt, p, fields) for p in resolved.train_files]
         evals = [dataset_entry(fmt, p, fields) for p in resolved.eval_files]
+        cfg.set("datasets", train, recipe.origin("dataset", "path"))
         cfg.set("test_datasets", evals, recipe.origin("dataset", "eval_path"))
-        cfg.drop("val_set_size")
-    else:
-        holdout = recipe.get("eval", "holdout")
-        origin = recipe.origin("eval", "holdout") if holdout is not None else Origin("tunebook")
-        cfg.set("val_set_size", 0.1 if holdout is None else holdout, origin)
+        return
+    origin = recipe.origin("eval", "holdout") if holdout_fraction(resolved) else Origin(
+        "tunebook")
+    cfg.set("datasets", [dataset_entry(fmt, Path(f"{run}/{SPLIT_TRAIN}"), fields)],
+            recipe.origin("dataset", "path"))
+    cfg.set("test_datasets", [dataset_entry(fmt, Path(f"{run}/{SPLIT_HELDOUT}"), fields)],
+            origin)
 
 
-def _apply_tracking(cfg: Layered, resolved: Resolved) -> None:
-    tracking = resolved.recipe.get("tracking")
+def holdout_fraction(resolved: Resolved) -> float | None:
+    """The recipe's `eval.holdout` (None when it sets none)."""
+    value = resolved.recipe.get("eval", "holdout")
+    return None if value is None else float(value)
+
+
+def _apply_tracking(cfg: Layered, resolved: Resolved, run: str) -> None:
+    """Weights & Biases: Axolotl's wandb_* keys; group and tags (which Axolotl 0.19 lacks)
+    go to the eval-hooks plugin, which sets them on the run."""
+    recipe = resolved.recipe
+    tracking = recipe.get("tracking")
     if tracking in (None, "off", False):
         return
-    origin = resolved.recipe.origin("tracking")
-    cfg.set("wandb_project", tracking.get("project", resolved.recipe.name),
-            resolved.recipe.origin("tracking", "project") if "project" in tracking else origin)
-    for key in ("entity", "group"):
-        if key in tracking:
-            cfg.set(f"wandb_{key}", tracking[key], resolved.recipe.origin("tracking", key))
+    origin = recipe.origin("tracking")
+    cfg.set("wandb_project", tracking.get("project", recipe.name),
+            recipe.origin("tracking", "project") if "project" in tracking else origin)
+    cfg.set("wandb_name", f"{recipe.name}-{Path(run).name}", origin)
+    if "entity" in tracking:
+        cfg.set("wandb_entity", tracking["entity"], recipe.origin("tracking", "entity"))
+    if "group" in tracking:
+        cfg.set("tunebook_wandb_group", tracking["group"], recipe.origin("tracking", "group"))
     if tracking.get("tags"):
-        cfg.set("wandb_tags", list(tracking["tags"]), resolved.recipe.origin("tracking", "tags"))
+        cfg.set("tunebook_wandb_tags", list(tracking["tags"]),
+                recipe.origin("tracking", "tags"))
+
+
+def _apply_eval_hooks(cfg: Layered, resolved: Resolved, run: str) -> None:
+    """Settings of the eval-hooks plugin: what to generate and score at each evaluation."""
+    recipe = resolved.recipe
+    tunebook = Origin("tunebook")
+    cfg.set("tunebook_run_dir", run, tunebook)
+    cfg.set("tunebook_task", str(recipe.data["task"]), recipe.origin("task"))
+    eval_section = recipe.get("eval") or {}
+    cfg.set("tunebook_eval_samples", int(eval_section.get("samples_per_eval", 8)),
+            recipe.origin("eval", "samples_per_eval") if "samples_per_eval" in eval_section
+            else tunebook)
+    cfg.set("tunebook_eval_max_new_tokens", int(eval_section.get("max_new_tokens", 128)),
+            recipe.origin("eval", "max_new_tokens") if "max_new_tokens" in eval_section
+            else tunebook)
+    if "max_samples" in eval_section:
+        cfg.set("tunebook_eval_max_samples", int(eval_section["max_samples"]),
+                recipe.origin("eval", "max_samples"))
+    for key in ("must_include", "must_not_include"):
+        if eval_section.get(key):
+            cfg.set(f"tunebook_{key}", list(eval_section[key]), recipe.origin("eval", key))
+    if recipe.get("labels") is not None:
+        from tunebook.resolve import read_labels
+
+        cfg.set("tunebook_labels", read_labels(recipe), recipe.origin("labels"))
+    schema = recipe.get("output_schema")
+    if isinstance(schema, str):
+        cfg.set("tunebook_output_schema", str(recipe.resolve_file(schema, "output_schema")),
+                recipe.origin("output_schema"))
+    elif isinstance(schema, dict):
+        cfg.set("tunebook_output_schema", f"{run}/output_schema.json",
+                recipe.origin("output_schema"))
 
 
 def _apply_overrides(cfg: Layered, resolved: Resolved) -> None:

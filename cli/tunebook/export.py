@@ -102,9 +102,9 @@ def _load_run(run_dir: Path) -> dict[str, Any]:
                         "(runs/<recipe>/<stamp>/) printed by `tunebook train`")
     manifest = read_manifest(run_dir)  # UserError when there is none
     config = _read_yaml(run_dir / "axolotl.yaml")
-    output = Path(config.get("output_dir") or run_dir / "output")
-    if not output.is_absolute():
-        output = run_dir / output
+    output = run_dir / "output"  # where tunebook puts it, even if the run dir was moved
+    if not output.is_dir() and config.get("output_dir"):
+        output = run_dir / Path(config["output_dir"]).expanduser()
     if (output / "adapter_model.safetensors").is_file():
         kind = "adapter"
     elif any(output.glob("model*.safetensors")) and (output / "config.json").is_file():

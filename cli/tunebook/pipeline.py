@@ -58,10 +58,11 @@ def _tiny_model_dir(resolved: Resolved) -> Path | None:
 def check_axolotl_keys(compiled: Compiled) -> None:
     """Every key must be one Axolotl knows (it drops unknown keys silently), with a valid
     value; problems name the file and line that set the key, and the closest valid name."""
-    from tunebook.axolotl_fields import bad_values, unknown_keys
+    from tunebook.axolotl_fields import bad_values, load_fields, unknown_keys
 
+    fields = {**load_fields(), **plugin_fields()}
     problems: list[UserError] = []
-    for key_path, suggestion in unknown_keys(compiled.config):
+    for key_path, suggestion in unknown_keys(compiled.config, fields=fields):
         origin = compiled.origins.get(_top_key(key_path))
         hint = f"did you mean '{suggestion}'?" if suggestion else (
             "see Axolotl's config reference; `make axolotl-fields` lists the known keys")
@@ -69,12 +70,19 @@ def check_axolotl_keys(compiled: Compiled) -> None:
             f"unknown Axolotl key '{key_path}' (Axolotl would silently ignore it)",
             file=origin.file if origin else None, line=origin.line if origin else None,
             field=_field_name(origin, key_path), hint=hint))
-    for key_path, message in bad_values(compiled.config):
+    for key_path, message in bad_values(compiled.config, fields=fields):
         origin = compiled.origins.get(_top_key(key_path))
         problems.append(UserError(
             message, file=origin.file if origin else None, line=origin.line if origin else None,
             field=_field_name(origin, key_path)))
     raise_collected(problems)
+
+
+def plugin_fields() -> dict[str, dict[str, str]]:
+    """Config fields the tunebook plugins add (torch-free lists kept beside each plugin)."""
+    from tunebook_plugins.fields import PLUGIN_FIELDS
+
+    return {name: {"type": kind} for name, kind in PLUGIN_FIELDS.items()}
 
 
 def _top_key(key_path: str) -> str:
@@ -95,6 +103,7 @@ def write_run(compiled: Compiled, target: str, out: str | Path | None = None) ->
     run_dir = new_run_dir(runs_root(out), recipe.name)
     # Compile again with the real run directory in every path (cheap, pure).
     compiled = prepare_for_run(compiled, target, run_dir)
+    _write_heldout_split(compiled, run_dir)
     write_new(run_dir / "axolotl.yaml", render_axolotl_yaml(compiled, target))
     if compiled.deepspeed is not None:
         write_new(run_dir / "deepspeed.json", compiled.deepspeed.path.read_bytes())
@@ -117,6 +126,30 @@ def write_run(compiled: Compiled, target: str, out: str | Path | None = None) ->
         "git_commit": recipe_git_commit(recipe.path),
     })
     return run_dir
+
+
+def _write_heldout_split(compiled: Compiled, run_dir: Path) -> None:
+    """Without an eval_path, hold out a stable, hash-chosen part of the data for evaluation."""
+    resolved = compiled.resolved
+    recipe = resolved.recipe
+    schema = recipe.get("output_schema")
+    if isinstance(schema, dict):
+        write_json(run_dir / "output_schema.json", schema)
+    if resolved.eval_files:
+        return
+    from tunebook.compile import DEFAULT_HOLDOUT, holdout_fraction
+    from tunebook.evaluate.split import write_split
+
+    fraction = holdout_fraction(resolved)
+    try:
+        write_split(resolved.train_files, run_dir,
+                    DEFAULT_HOLDOUT if fraction is None else fraction,
+                    task=str(recipe.data["task"]), fmt=str(resolved.dataset_format.value),
+                    fields=recipe.get("dataset", "fields") or {})
+    except UserError as exc:
+        origin = recipe.origin("eval", "holdout")
+        raise UserError(exc.bare_message, file=origin.file, line=origin.line,
+                        field="eval.holdout", hint=exc.hint) from None
 
 
 def recipe_git_commit(recipe_path: Path) -> str | None:

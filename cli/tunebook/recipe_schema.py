@@ -142,7 +142,18 @@ RECIPE_SCHEMA: dict[str, Any] = {
                 "max_samples": {
                     "type": "integer",
                     "minimum": 1,
-                    "description": "Cap on held-out examples generated during evaluation.",
+                    "description": "Cap on held-out examples `tunebook eval` generates for.",
+                },
+                "samples_per_eval": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Held-out prompts generated at each evaluation during "
+                    "training (default 8).",
+                },
+                "max_new_tokens": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Generation length cap for evaluation (default 128).",
                 },
                 "must_include": {
                     "type": "array",

@@ -56,7 +56,11 @@ def load_tracked(path: Path, text: str | None = None) -> Tracked:
     Duplicate keys are an error (YAML would silently keep the last one)."""
     if text is None:
         text = read_text(path)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise UserError(f"invalid YAML: {exc}".splitlines()[0], file=path,
+                        hint="remove control characters from the file") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -70,7 +74,7 @@ def load_tracked(path: Path, text: str | None = None) -> Tracked:
             f"invalid YAML: {problem}", file=path, line=line, hint="check indentation and quoting"
         ) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"invalid YAML: {exc}", file=path) from None
+        raise UserError(f"invalid YAML: {str(exc).splitlines()[0]}", file=path) from None
     except RecursionError:
         raise UserError("YAML nested too deeply", file=path) from None
     finally:

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 from tb_testutil import REPO
 
-from tunebook.commands.export import export_cmd
+from tunebook.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _export(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(export_cmd, [str(a) for a in args], env=env)
+    return CliRunner().invoke(main, ["export", *map(str, args)], env=env)
 
 
 def test_merged_export_loads_and_generates(run_dir: Path, tmp_path: Path) -> None:
@@ -124,9 +124,8 @@ def test_failed_upload_keeps_the_export(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "kept"
     env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_TOKEN": TOKEN,
            "HF_ENDPOINT": f"http://127.0.0.1:{port}"}
-    code = "from tunebook.commands.export import export_cmd; export_cmd()"
-    proc = subprocess.run([sys.executable, "-c", code, str(run_dir), "--out", str(out),
-                           "--push-to-hub", "acme/demo-lora"],
+    proc = subprocess.run([sys.executable, "-m", "tunebook.cli", "export", str(run_dir),
+                           "--out", str(out), "--push-to-hub", "acme/demo-lora"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "upload to acme/demo-lora failed" in proc.stderr

@@ -123,3 +123,31 @@ def test_lint_without_model_imports_no_torch(files: dict[str, Path]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_model_preset_without_local_tokenizer_falls_back_clearly(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(orjson.dumps({"messages": [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello."}]}) + b"\n")
+    result = CliRunner().invoke(lint, [str(path), "--model", "gemma-2-9b", "--format", "json",
+                                       "--ignore", "size"])
+    report = orjson.loads(result.stdout)
+    assert [f["rule"] for f in report["findings"]] == ["TB206"]
+    assert report["tokens"]["tokenizer"] == "estimate"
+    assert "gemma-2-9b" in report["summary"]["notes"][0]
+
+
+def test_model_dir_gives_real_counts(tmp_path: Path) -> None:
+    from tunebook.lint.demo_tokenizer import build_demo_tokenizer
+
+    model = build_demo_tokenizer(tmp_path / "m", ["hello there general kenobi"] * 20, 300)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(rows(3))
+    result = CliRunner().invoke(lint, [str(path), "--model", str(model), "--seq-len", "8",
+                                       "--format", "json", "--ignore", "size"])
+    report = orjson.loads(result.stdout)
+    assert report["tokens"]["tokenizer"] == "real"
+    assert {f["rule"] for f in report["findings"]} == {"TB501"}

@@ -18,7 +18,7 @@ from tunebook.console import err
 @click.option("--push-to-hub", "push_to_hub", metavar="OWNER/NAME", default=None,
               help="Upload the folder to this Hugging Face model repo (private if new; needs "
               "HF_TOKEN and network).")
-def export_cmd(run_dir: Path, merge: bool, out: Path | None, push_to_hub: str | None) -> None:
+def export(run_dir: Path, merge: bool, out: Path | None, push_to_hub: str | None) -> None:
     """Export a trained RUN_DIR: the LoRA adapter (or, with --merge, the merged model) with its
     tokenizer, a model card (README.md: recipe, preset and dataset hashes, lint, eval, plan),
     recipe.lock.yaml and serve.sh (a `vllm serve` command). Prints the export folder.

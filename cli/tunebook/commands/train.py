@@ -36,6 +36,7 @@ class Launch:
               "or version differs from RECIPE.lock.yaml (`tunebook lock`).")
 @click.option("--skip-lint", is_flag=True, help="Train even if the dataset lint finds errors "
               "(recorded in the run manifest).")
+@click.option("--no-eval", is_flag=True, help="Skip `tunebook eval` after training.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
               default=None, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -47,7 +48,7 @@ class Launch:
 @click.option("--main-process-ip", default=None, help="Multi-node: rank 0's address.")
 @click.option("--main-process-port", type=int, default=None, help="Multi-node: rank 0's port.")
 def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, skip_lint: bool,
-          resume_dir: str | None, out_dir: str | None, num_machines: int | None,
+          no_eval: bool, resume_dir: str | None, out_dir: str | None, num_machines: int | None,
           machine_rank: int, main_process_ip: str | None,
           main_process_port: int | None) -> None:
     """Train RECIPE: compile a new run directory, validate with Axolotl, lint the data,
@@ -62,7 +63,10 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
     multinode = {"machine_rank": machine_rank, "main_process_ip": main_process_ip,
                  "main_process_port": main_process_port}
     if resume_dir is not None:
-        sys.exit(_resume(recipe, Path(resume_dir).resolve(), num_machines, multinode))
+        code = _resume(recipe, Path(resume_dir).resolve(), num_machines, multinode)
+        if code == 0 and not no_eval:
+            code = evaluate_run(Path(resume_dir).resolve())
+        sys.exit(code)
 
     from tunebook.pipeline import prepare, write_run
     from tunebook.runs import update_manifest
@@ -92,6 +96,8 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
     launch = Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
                     num_machines=num_machines or resolved.machines, **multinode)
     code = run_training(launch)
+    if code == 0 and not no_eval:
+        code = evaluate_run(run_dir)
     click.echo(str(run_dir))
     sys.exit(code)
 
@@ -120,9 +126,7 @@ def _resume(recipe: str, run_dir: Path, num_machines: int | None,
     launch = Launch(run_dir, cpu=hardware.get("kind") == "cpu", gpus=int(hardware.get("gpus", 1)),
                     num_machines=num_machines or int(hardware.get("machines", 1)),
                     extra_args=(f"--resume_from_checkpoint={checkpoint}",), **multinode)
-    code = run_training(launch, resumed_from=checkpoint)
-    click.echo(str(run_dir))
-    return code
+    return run_training(launch, resumed_from=checkpoint)
 
 
 def last_checkpoint(output_dir: Path) -> Path | None:
@@ -192,6 +196,25 @@ def run_training(launch: Launch, resumed_from: Path | None = None) -> int:
                     metrics={k: metrics.get(k) for k in ("train_loss", "eval_loss", "steps")})
     _report(status, code, metrics, run_dir)
     return code
+
+
+def evaluate_run(run_dir: Path) -> int:
+    """`tunebook eval` on a finished run: 0, or 1 when the recipe's eval gate fails."""
+    from tunebook.evaluate.runner import run_eval
+    from tunebook.runs import update_manifest
+
+    results = run_eval(run_dir, log=err.print)
+    gate = results.get("gate") or {}
+    update_manifest(run_dir, eval={
+        "primary_metric": results.get("primary_metric"),
+        "delta": results.get("delta"),
+        "gate_passed": gate.get("passed", True),
+    })
+    err.print(f"evaluation: {display_path(run_dir / 'eval' / 'report.md')}")
+    if not gate.get("passed", True):
+        err.print("[red]the tuned model does not meet the recipe's eval gate[/red]")
+        return 1
+    return 0
 
 
 def _report(status: str, code: int, metrics: dict[str, Any], run_dir: Path) -> None:

@@ -99,7 +99,12 @@ def _tokenizer(settings: LintSettings, report: LintReport) -> ModelTokenizer | N
         and (Path(model_dir) / "tokenizer.json").is_file()
     ):
         return load_model_tokenizer(Path(model_dir), settings.chat_template)
-    why = "no --model given" if model_dir is None else f"no tokenizer.json at {model_dir}"
+    if model_dir is not None:
+        why = f"no tokenizer.json in {model_dir}"
+    elif settings.model:
+        why = f"no local tokenizer for '{settings.model}' (not in the Hugging Face cache; offline)"
+    else:
+        why = "no --model given"
     report.notes.append(f"token counts are an estimate (characters / 3.6): {why}")
     return None
 
