@@ -49,6 +49,7 @@ EXCLUSIVE = {
 PLUGINS = (
     "tunebook_plugins.run_control.RunControlPlugin",
     "tunebook_plugins.eval_hooks.EvalHooksPlugin",
+    "tunebook_plugins.cost_guard.CostGuardPlugin",
 )
 # The held-out split written into a run directory when the recipe has no eval_path.
 SPLIT_TRAIN, SPLIT_HELDOUT = "data/train.jsonl", "data/heldout.jsonl"
@@ -173,6 +174,7 @@ def compile_config(
     tunebook = Origin("tunebook")
     cfg.set("plugins", list(PLUGINS), tunebook)
     _apply_eval_hooks(cfg, resolved, run)
+    _apply_budget(cfg, resolved)
     cfg.set("output_dir", f"{run}/output", tunebook)
     cfg.set("dataset_prepared_path", f"{run}/prepared", tunebook)
 
@@ -292,6 +294,20 @@ def _apply_tracking(cfg: Layered, resolved: Resolved, run: str) -> None:
     if tracking.get("tags"):
         cfg.set("tunebook_wandb_tags", list(tracking["tags"]),
                 recipe.origin("tracking", "tags"))
+
+
+def _apply_budget(cfg: Layered, resolved: Resolved) -> None:
+    """The cost guard's limits; dollars are priced with the hardware preset's hourly price."""
+    recipe = resolved.recipe
+    budget = recipe.get("budget") or {}
+    for key in ("max_hours", "max_usd"):
+        if key in budget:
+            cfg.set(f"tunebook_budget_{key}", float(budget[key]), recipe.origin("budget", key))
+    price = resolved.hardware.data.get("price_usd_per_hour")
+    if budget and isinstance(price, (int, float)) and price > 0 and not resolved.is_cpu:
+        per_hour = float(price) * int(resolved.gpus.value) * resolved.machines
+        cfg.set("tunebook_price_usd_per_hour", round(per_hour, 4),
+                preset_origin(resolved.hardware, "hardware", "price_usd_per_hour"))
 
 
 def _apply_eval_hooks(cfg: Layered, resolved: Resolved, run: str) -> None:

@@ -31,6 +31,7 @@ def lint_settings(resolved: Resolved, model_dir: Path | None = None) -> LintSett
             or (resolved.defaults.data.get("axolotl") or {}).get("excess_length_strategy")
             or "drop"),
         model_dir=model_dir,
+        model=model.name,
         supports_system_role=bool(model.data.get("supports_system_role", True)),
         labels=read_labels(recipe),
         json_schema=read_output_schema(recipe),

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tunebook.recipe_schema import RECIPE_SCHEMA
+
 WHEN = ("always", "success", "failure")
 # "stopped" = the budget guard ended training gracefully, with a saved adapter.
 SUCCESS_STATUSES = frozenset({"succeeded", "stopped"})
@@ -34,28 +36,7 @@ COMMAND_TIMEOUT_S = 3600.0
 LOG_NAME = "on_finish.log"
 
 # JSON Schema of the section, for tunebook.recipe_schema (torch-free, import-free).
-ON_FINISH_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "description": "What to do when training ends: run a command, stop the RunPod pod.",
-    "properties": {
-        "stop_pod": {
-            "type": "boolean",
-            "description": "Stop this RunPod pod (needs RUNPOD_POD_ID and RUNPOD_API_KEY).",
-        },
-        "command": {
-            "type": "string",
-            "minLength": 1,
-            "description": "Shell command run in the run directory, with TUNEBOOK_RUN_DIR and "
-            "TUNEBOOK_RUN_STATUS set; output goes to on_finish.log.",
-        },
-        "when": {
-            "enum": list(WHEN),
-            "description": "always (default), success (succeeded or budget-stopped), or "
-            "failure (failed or interrupted).",
-        },
-    },
-}
+ON_FINISH_SCHEMA: dict[str, Any] = RECIPE_SCHEMA["properties"]["on_finish"]  # one source
 
 
 def run_on_finish(

@@ -80,9 +80,11 @@ def check_axolotl_keys(compiled: Compiled) -> None:
 
 def plugin_fields() -> dict[str, dict[str, str]]:
     """Config fields the tunebook plugins add (torch-free lists kept beside each plugin)."""
+    from tunebook_plugins.cost_guard_args import COST_GUARD_FIELDS
     from tunebook_plugins.fields import PLUGIN_FIELDS
 
-    return {name: {"type": kind} for name, kind in PLUGIN_FIELDS.items()}
+    merged = {**PLUGIN_FIELDS, **COST_GUARD_FIELDS}
+    return {name: {"type": kind} for name, kind in merged.items()}
 
 
 def _top_key(key_path: str) -> str:

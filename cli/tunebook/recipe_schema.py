@@ -245,15 +245,20 @@ RECIPE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "stop_pod": {
                     "type": "boolean",
-                    "description": "Stop this RunPod pod (RUNPOD_POD_ID, RUNPOD_API_KEY).",
+                    "description": "Stop this RunPod pod (needs RUNPOD_POD_ID and "
+                    "RUNPOD_API_KEY).",
                 },
                 "command": {
                     "type": "string",
-                    "description": "A shell command; gets TUNEBOOK_RUN_DIR and "
-                    "TUNEBOOK_RUN_STATUS.",
+                    "minLength": 1,
+                    "description": "Shell command run in the run directory, with "
+                    "TUNEBOOK_RUN_DIR and TUNEBOOK_RUN_STATUS set; output goes to on_finish.log.",
                 },
-                "when": {"enum": ["always", "success", "failure"],
-                         "description": "Default: always."},
+                "when": {
+                    "enum": ["always", "success", "failure"],
+                    "description": "always (default), success (succeeded or budget-stopped), "
+                    "or failure (failed or interrupted).",
+                },
             },
         },
         "overrides": {

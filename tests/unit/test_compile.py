@@ -171,7 +171,8 @@ def test_cli_typo_exits_2_with_one_line(runner, write_recipe):
 
 
 def test_all_linear_targets(write_recipe):
-    path = write_recipe(BASIC_RECIPE + "method: lora\nlora:\n  r: 8\n  target_modules: all-linear\n")
+    path = write_recipe(BASIC_RECIPE
+                        + "method: lora\nlora:\n  r: 8\n  target_modules: all-linear\n")
     compiled = prepare(str(path))
     assert compiled.config["lora_target_linear"] is True
     assert "lora_target_modules" not in compiled.config

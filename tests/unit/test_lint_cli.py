@@ -20,27 +20,49 @@ REPORT_SCHEMA = {
         "summary": {
             "type": "object",
             "required": ["examples", "errors", "warnings", "infos", "seconds"],
-            "properties": {k: {"type": "integer", "minimum": 0}
-                           for k in ("examples", "errors", "warnings", "infos")}
+            "properties": {
+                k: {"type": "integer", "minimum": 0}
+                for k in ("examples", "errors", "warnings", "infos")
+            }
             | {"seconds": {"type": "number", "minimum": 0}},
         },
-        "findings": {"type": "array", "items": {
-            "type": "object",
-            "required": ["rule", "category", "severity", "line", "example", "message"],
-            "properties": {
-                "rule": {"type": "string", "pattern": "^TB[0-9]{3}$"},
-                "category": {"enum": ["schema", "roles", "empty", "duplicate", "near-duplicate",
-                                      "leakage", "too-long", "no-trainable-tokens",
-                                      "special-tokens", "pii", "encoding", "outlier", "size",
-                                      "labels", "format"]},
-                "severity": {"enum": ["error", "warning", "info"]},
-                "line": {"type": ["integer", "null"], "minimum": 1},
-                "example": {"type": ["integer", "null"], "minimum": 0},
-                "message": {"type": "string"},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rule", "category", "severity", "line", "example", "message"],
+                "properties": {
+                    "rule": {"type": "string", "pattern": "^TB[0-9]{3}$"},
+                    "category": {
+                        "enum": [
+                            "schema",
+                            "roles",
+                            "empty",
+                            "duplicate",
+                            "near-duplicate",
+                            "leakage",
+                            "too-long",
+                            "no-trainable-tokens",
+                            "special-tokens",
+                            "pii",
+                            "encoding",
+                            "outlier",
+                            "size",
+                            "labels",
+                            "format",
+                        ]
+                    },
+                    "severity": {"enum": ["error", "warning", "info"]},
+                    "line": {"type": ["integer", "null"], "minimum": 1},
+                    "example": {"type": ["integer", "null"], "minimum": 0},
+                    "message": {"type": "string"},
+                },
             },
-        }},
-        "tokens": {"type": "object", "required": ["p50", "p90", "p99", "max", "sequence_len",
-                                                  "tokenizer"]},
+        },
+        "tokens": {
+            "type": "object",
+            "required": ["p50", "p90", "p99", "max", "sequence_len", "tokenizer"],
+        },
     },
 }
 
@@ -48,10 +70,22 @@ REPORT_SCHEMA = {
 def rows(n: int, bad: bool = False) -> bytes:
     out = []
     for i in range(n):
-        answer = f"Parcel {i} left depot {i * 7} on route {i * 13}, arriving within {i % 5 + 1} days."
-        out.append(orjson.dumps({"messages": [
-            {"role": "user", "content": f"Question number {i}: where is parcel {i * 31}?"},
-            {"role": "assistant", "content": "" if bad and i == 3 else answer}]}))
+        answer = (
+            f"Parcel {i} left depot {i * 7} on route {i * 13}, arriving within {i % 5 + 1} days."
+        )
+        out.append(
+            orjson.dumps(
+                {
+                    "messages": [
+                        {
+                            "role": "user",
+                            "content": f"Question number {i}: where is parcel {i * 31}?",
+                        },
+                        {"role": "assistant", "content": "" if bad and i == 3 else answer},
+                    ]
+                }
+            )
+        )
     return b"\n".join(out) + b"\n"
 
 
@@ -74,19 +108,31 @@ def test_json_output_matches_schema(files: dict[str, Path]) -> None:
     assert report["tokens"]["tokenizer"] == "estimate"
 
 
-@pytest.mark.parametrize("name, fail_on, code", [
-    ("clean", "error", 0), ("clean", "warning", 0), ("bad", "error", 1),
-    ("warn", "error", 0), ("warn", "warning", 1),
-])
+@pytest.mark.parametrize(
+    "name, fail_on, code",
+    [
+        ("clean", "error", 0),
+        ("clean", "warning", 0),
+        ("bad", "error", 1),
+        ("warn", "error", 0),
+        ("warn", "warning", 1),
+    ],
+)
 def test_exit_codes(files: dict[str, Path], name: str, fail_on: str, code: int) -> None:
     result = CliRunner().invoke(lint, [str(files[name]), "--fail-on", fail_on, "--format", "json"])
     assert result.exit_code == code, result.output
 
 
-@pytest.mark.parametrize("args", [
-    ["missing.jsonl"], ["{clean}", "--select", "TB999"], ["{clean}", "--eval", "nope.jsonl"],
-    ["explain", "TB000"], [],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["missing.jsonl"],
+        ["{clean}", "--select", "TB999"],
+        ["{clean}", "--eval", "nope.jsonl"],
+        ["explain", "TB000"],
+        [],
+    ],
+)
 def test_usage_errors_exit_2_without_traceback(files: dict[str, Path], args: list[str]) -> None:
     result = CliRunner().invoke(lint, [a.format(clean=files["clean"]) for a in args])
     assert result.exit_code == 2, result.output
@@ -125,15 +171,27 @@ def test_lint_without_model_imports_no_torch(files: dict[str, Path]) -> None:
     assert out.stdout.strip() == ""
 
 
-def test_model_preset_without_local_tokenizer_falls_back_clearly(tmp_path: Path, monkeypatch) -> None:
+def test_model_preset_without_local_tokenizer_falls_back_clearly(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     path = tmp_path / "d.jsonl"
-    path.write_bytes(orjson.dumps({"messages": [
-        {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Hello."}]}) + b"\n")
-    result = CliRunner().invoke(lint, [str(path), "--model", "gemma-2-9b", "--format", "json",
-                                       "--ignore", "size"])
+    path.write_bytes(
+        orjson.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello."},
+                ]
+            }
+        )
+        + b"\n"
+    )
+    result = CliRunner().invoke(
+        lint, [str(path), "--model", "gemma-2-9b", "--format", "json", "--ignore", "size"]
+    )
     report = orjson.loads(result.stdout)
     assert [f["rule"] for f in report["findings"]] == ["TB206"]
     assert report["tokens"]["tokenizer"] == "estimate"
@@ -146,8 +204,20 @@ def test_model_dir_gives_real_counts(tmp_path: Path) -> None:
     model = build_demo_tokenizer(tmp_path / "m", ["hello there general kenobi"] * 20, 300)
     path = tmp_path / "d.jsonl"
     path.write_bytes(rows(3))
-    result = CliRunner().invoke(lint, [str(path), "--model", str(model), "--seq-len", "8",
-                                       "--format", "json", "--ignore", "size"])
+    result = CliRunner().invoke(
+        lint,
+        [
+            str(path),
+            "--model",
+            str(model),
+            "--seq-len",
+            "8",
+            "--format",
+            "json",
+            "--ignore",
+            "size",
+        ],
+    )
     report = orjson.loads(result.stdout)
     assert report["tokens"]["tokenizer"] == "real"
     assert {f["rule"] for f in report["findings"]} == {"TB501"}

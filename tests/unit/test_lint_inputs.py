@@ -13,8 +13,12 @@ import pytest
 from tunebook.errors import UserError
 from tunebook.lint import LintSettings, lint_dataset
 
-QA = {"messages": [{"role": "user", "content": "Where is it?"},
-                   {"role": "assistant", "content": "At the depot."}]}
+QA = {
+    "messages": [
+        {"role": "user", "content": "Where is it?"},
+        {"role": "assistant", "content": "At the depot."},
+    ]
+}
 
 
 def lint(path: Path, **kw) -> dict:
@@ -25,14 +29,22 @@ def rules(report: dict) -> set[str]:
     return {f["rule"] for f in report["findings"]}
 
 
-@pytest.mark.parametrize("row, fmt", [
-    (QA, "chat"),
-    ({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}, "sharegpt"),
-    ({"instruction": "Summarise", "input": "Long text", "output": "Short."}, "alpaca"),
-    ({"text": "Once upon a time."}, "completion"),
-    ({"segments": [{"text": "Q: hi\n", "label": False}, {"text": "A: yo", "label": True}]},
-     "input_output"),
-])
+@pytest.mark.parametrize(
+    "row, fmt",
+    [
+        (QA, "chat"),
+        (
+            {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]},
+            "sharegpt",
+        ),
+        ({"instruction": "Summarise", "input": "Long text", "output": "Short."}, "alpaca"),
+        ({"text": "Once upon a time."}, "completion"),
+        (
+            {"segments": [{"text": "Q: hi\n", "label": False}, {"text": "A: yo", "label": True}]},
+            "input_output",
+        ),
+    ],
+)
 def test_formats_are_detected_and_clean(tmp_path: Path, row: dict, fmt: str) -> None:
     path = tmp_path / "d.jsonl"
     path.write_bytes(orjson.dumps(row) + b"\n")
@@ -50,8 +62,9 @@ def test_field_map_renames(tmp_path: Path) -> None:
 def test_json_array_parquet_and_csv(tmp_path: Path) -> None:
     rows = [QA, {"messages": [{"role": "user", "content": "q"}]}]
     (tmp_path / "a.json").write_bytes(orjson.dumps(rows))
-    pq.write_table(pa.Table.from_pylist([{"messages": r["messages"]} for r in rows]),
-                   tmp_path / "a.parquet")
+    pq.write_table(
+        pa.Table.from_pylist([{"messages": r["messages"]} for r in rows]), tmp_path / "a.parquet"
+    )
     with (tmp_path / "a.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["instruction", "output"])
@@ -67,8 +80,19 @@ def test_json_array_parquet_and_csv(tmp_path: Path) -> None:
 def test_bad_lines_are_findings_and_linting_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     good = orjson.dumps(QA)
-    path.write_bytes(b"\n".join([good, b'{"messages": [{"role": "us', b"", b"\xff\xfe garbage",
-                                 good.replace(b"depot", b"depot \xe9"), good[:-1] + b", }"]) + b"\n")
+    path.write_bytes(
+        b"\n".join(
+            [
+                good,
+                b'{"messages": [{"role": "us',
+                b"",
+                b"\xff\xfe garbage",
+                good.replace(b"depot", b"depot \xe9"),
+                good[:-1] + b", }",
+            ]
+        )
+        + b"\n"
+    )
     report = lint(path, ignore=["size", "duplicate"])
     got = sorted((f["rule"], f["line"]) for f in report["findings"])
     assert got == [("TB100", 2), ("TB100", 4), ("TB100", 6), ("TB321", 5)]
@@ -102,8 +126,12 @@ def test_missing_file_and_bad_suffix_are_user_errors(tmp_path: Path) -> None:
 
 def test_twenty_megabyte_single_line(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
-    big = {"messages": [{"role": "user", "content": "q"},
-                        {"role": "assistant", "content": "lorem ipsum " * 1_750_000}]}
+    big = {
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "lorem ipsum " * 1_750_000},
+        ]
+    }
     path.write_bytes(orjson.dumps(big) + b"\n" + b'{"messages": [' + b"1" * 20_000_000)
     report = lint(path, sequence_len=4096)
     assert {"TB502", "TB100"} <= rules(report)

@@ -54,7 +54,8 @@ def test_more_specific_selector_wins() -> None:
 def test_select_by_name_and_category() -> None:
     assert enabled_rules(select=["empty-completion"]) == {"TB301"}
     assert enabled_rules(select=["pii"], ignore=["ip-address"]) == {
-        c for c, r in RULES.items() if r.category == "pii"} - {"TB604"}
+        c for c, r in RULES.items() if r.category == "pii"
+    } - {"TB604"}
 
 
 def test_unknown_selector_is_a_user_error_naming_it() -> None:
@@ -73,4 +74,5 @@ def test_get_rule_by_code_or_name() -> None:
 
 def test_generated_docs_are_current() -> None:
     assert DOCS_PATH.read_text(encoding="utf-8") == render(), (
-        "docs/lint-rules.md is stale: run `python -m tunebook.lint.docs`")
+        "docs/lint-rules.md is stale: run `python -m tunebook.lint.docs`"
+    )

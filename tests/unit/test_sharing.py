@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from tb_testutil import BASIC_RECIPE, REPO
+from tb_testutil import BASIC_RECIPE, REPO, chat_rows, write_jsonl
 
 from tunebook.errors import UserError
 from tunebook.pipeline import prepare
@@ -134,9 +134,7 @@ def test_missing_parent_names_line(tmp_path, monkeypatch):
 def test_locked_fails_after_preset_change_and_passes_after_lock(tmp_path):
     team = tmp_path / "team"
     _write_chain(team, [("our-gpu", "rtx-4090", "price_usd_per_hour: 0.40\n")])
-    data = tmp_path / "data.jsonl"
-    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
-                                             {"role": "assistant", "content": "hello"}]}) + "\n")
+    write_jsonl(tmp_path / "data.jsonl", chat_rows(30))
     recipe = tmp_path / "r.yaml"
     recipe.write_text(BASIC_RECIPE.replace("rtx-4090", "our-gpu")
                       .replace("data/train.jsonl", "data.jsonl")

@@ -21,23 +21,55 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--model", "model", help="Model preset name, local model dir, or HF config.json.")
 @click.option("--seq-len", type=click.IntRange(min=1), help="sequence_len to check against.")
 @click.option("--format", "output", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-              show_default=True, help="Exit 1 when a finding is at or above this severity.")
-@click.option("--eval", "eval_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Eval/held-out file, checked for leakage against the training data.")
-@click.option("--select", multiple=True, help="Rule codes, prefixes, names or categories to enable.")
-@click.option("--ignore", multiple=True, help="Rule codes, prefixes, names or categories to disable.")
-@click.option("--dataset-format", type=click.Choice(
-    ["chat", "sharegpt", "alpaca", "completion", "input_output"]), help="Skip auto-detection.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option(
+    "--eval",
+    "eval_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Eval/held-out file, checked for leakage against the training data.",
+)
+@click.option(
+    "--select", multiple=True, help="Rule codes, prefixes, names or categories to enable."
+)
+@click.option(
+    "--ignore", multiple=True, help="Rule codes, prefixes, names or categories to disable."
+)
+@click.option(
+    "--dataset-format",
+    type=click.Choice(["chat", "sharegpt", "alpaca", "completion", "input_output"]),
+    help="Skip auto-detection.",
+)
 @click.option("--task", help="tone, classification, extraction, ... (enables task rules).")
 @click.option("--labels", help="Comma-separated allowed labels (classification).")
-@click.option("--excess-length-strategy", type=click.Choice(["drop", "truncate", "raise"]),
-              default=None, help="What Axolotl does with too-long examples (default drop).")
+@click.option(
+    "--excess-length-strategy",
+    type=click.Choice(["drop", "truncate", "raise"]),
+    default=None,
+    help="What Axolotl does with too-long examples (default drop).",
+)
 @click.option("--explain", "explain", metavar="CODE", help="Print one rule's documentation.")
-def lint(targets: tuple[str, ...], model: str | None, seq_len: int | None, output: str,
-         fail_on: str, eval_files: tuple[str, ...], select: tuple[str, ...],
-         ignore: tuple[str, ...], dataset_format: str | None, task: str | None,
-         labels: str | None, excess_length_strategy: str | None, explain: str | None) -> None:
+def lint(
+    targets: tuple[str, ...],
+    model: str | None,
+    seq_len: int | None,
+    output: str,
+    fail_on: str,
+    eval_files: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    dataset_format: str | None,
+    task: str | None,
+    labels: str | None,
+    excess_length_strategy: str | None,
+    explain: str | None,
+) -> None:
     """Lint a dataset before training: schema, roles, duplicates, leakage, lengths, PII...
 
     \b
@@ -56,9 +88,16 @@ def lint(targets: tuple[str, ...], model: str | None, seq_len: int | None, outpu
     if not targets:
         raise click.UsageError("give a recipe or one or more data files")
     settings = build_settings(
-        targets, model=model, seq_len=seq_len, eval_files=eval_files, select=_split(select),
-        ignore=_split(ignore), dataset_format=dataset_format, task=task,
-        labels=_split((labels,)) if labels else None, excess_length_strategy=excess_length_strategy,
+        targets,
+        model=model,
+        seq_len=seq_len,
+        eval_files=eval_files,
+        select=_split(select),
+        ignore=_split(ignore),
+        dataset_format=dataset_format,
+        task=task,
+        labels=_split((labels,)) if labels else None,
+        excess_length_strategy=excess_length_strategy,
     )
     from tunebook.lint import lint_dataset
     from tunebook.lint import render as r
@@ -89,11 +128,19 @@ def is_data_file(target: str) -> bool:
     return Path(target).suffix.lower() in DATA_SUFFIXES
 
 
-def build_settings(targets: tuple[str, ...], *, model: str | None = None,
-                   seq_len: int | None = None, eval_files: tuple[str, ...] = (),
-                   select: list[str] | None = None, ignore: list[str] | None = None,
-                   dataset_format: str | None = None, task: str | None = None,
-                   labels: list[str] | None = None, excess_length_strategy: str | None = None):
+def build_settings(
+    targets: tuple[str, ...],
+    *,
+    model: str | None = None,
+    seq_len: int | None = None,
+    eval_files: tuple[str, ...] = (),
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    dataset_format: str | None = None,
+    task: str | None = None,
+    labels: list[str] | None = None,
+    excess_length_strategy: str | None = None,
+):
     """LintSettings from data files and options, or from a recipe (command-line wins)."""
     from tunebook.lint.settings import LintSettings
 
@@ -101,8 +148,10 @@ def build_settings(targets: tuple[str, ...], *, model: str | None = None,
     if data:
         if len(data) != len(targets):
             other = next(t for t in targets if not is_data_file(t))
-            raise UserError(f"'{other}' is not a data file (.jsonl/.json/.parquet/.csv)",
-                            hint="lint one recipe, or data files only")
+            raise UserError(
+                f"'{other}' is not a data file (.jsonl/.json/.parquet/.csv)",
+                hint="lint one recipe, or data files only",
+            )
         missing = [t for t in data if not Path(t).is_file()]
         if missing:
             raise UserError("data file not found", file=missing[0])
@@ -113,8 +162,11 @@ def build_settings(targets: tuple[str, ...], *, model: str | None = None,
         try:
             from tunebook.resolve import lint_settings_for_recipe
         except ImportError:
-            raise UserError(f"'{targets[0]}' is not a data file, and recipe linting is not "
-                            "available in this build", hint="pass the .jsonl file instead") from None
+            raise UserError(
+                f"'{targets[0]}' is not a data file, and recipe linting is not "
+                "available in this build",
+                hint="pass the .jsonl file instead",
+            ) from None
         settings = lint_settings_for_recipe(targets[0])
     settings.eval_files = [*settings.eval_files, *(Path(e) for e in eval_files)]
     for path in settings.eval_files:
@@ -152,8 +204,9 @@ def apply_model(settings, model: str) -> None:
         return
     if path.is_file():
         if path.suffix != ".json":
-            raise UserError("--model must be a preset name, a model directory or a config.json",
-                            file=path)
+            raise UserError(
+                "--model must be a preset name, a model directory or a config.json", file=path
+            )
         sibling = path.parent
         settings.model_dir = sibling if (sibling / "tokenizer.json").is_file() else None
         return

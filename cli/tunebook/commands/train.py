@@ -63,9 +63,16 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
     multinode = {"machine_rank": machine_rank, "main_process_ip": main_process_ip,
                  "main_process_port": main_process_port}
     if resume_dir is not None:
-        code = _resume(recipe, Path(resume_dir).resolve(), num_machines, multinode)
-        if code == 0 and not no_eval:
-            code = evaluate_run(Path(resume_dir).resolve())
+        run_dir = Path(resume_dir).resolve()
+        status = "failed"
+        try:
+            code = _resume(recipe, run_dir, num_machines, multinode)
+            if code == 0 and not no_eval:
+                code = evaluate_run(run_dir)
+            status = _status_of(run_dir)
+        finally:
+            on_finish(run_dir, status)
+        click.echo(str(run_dir))
         sys.exit(code)
 
     from tunebook.pipeline import prepare, write_run
@@ -83,21 +90,26 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
         return
     from tunebook.validation import validate_compiled
 
+    status = "failed"
     try:
-        with err.status("Validating with Axolotl's schema..."):
-            validate_compiled(compiled)
-    except click.ClickException:
-        update_manifest(run_dir, status="failed", reason="axolotl validation", exit_code=2)
-        raise
-    if not _lint_gate(compiled, run_dir, skip_lint):
-        update_manifest(run_dir, status="failed", reason="dataset lint errors", exit_code=1)
-        raise SystemExit(1)
-    resolved = compiled.resolved
-    launch = Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
-                    num_machines=num_machines or resolved.machines, **multinode)
-    code = run_training(launch)
-    if code == 0 and not no_eval:
-        code = evaluate_run(run_dir)
+        try:
+            with err.status("Validating with Axolotl's schema..."):
+                validate_compiled(compiled)
+        except click.ClickException:
+            update_manifest(run_dir, status="failed", reason="axolotl validation", exit_code=2)
+            raise
+        if not _lint_gate(compiled, run_dir, skip_lint):
+            update_manifest(run_dir, status="failed", reason="dataset lint errors", exit_code=1)
+            raise SystemExit(1)
+        resolved = compiled.resolved
+        launch = Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
+                        num_machines=num_machines or resolved.machines, **multinode)
+        code = run_training(launch)
+        if code == 0 and not no_eval:
+            code = evaluate_run(run_dir)
+        status = _status_of(run_dir)
+    finally:
+        on_finish(run_dir, status)
     click.echo(str(run_dir))
     sys.exit(code)
 
@@ -187,15 +199,53 @@ def run_training(launch: Launch, resumed_from: Path | None = None) -> int:
     else:
         changes["started_at"] = now_iso()
     update_manifest(run_dir, **changes)
+    budget_stop = run_dir / "budget_stop.json"
+    budget_stop.unlink(missing_ok=True)
     code = run_streaming(cmd, log_path=run_dir / "train.log", env=env, cwd=run_dir)
     status = "succeeded" if code == 0 else "failed"
+    extra: dict[str, Any] = {}
     if code == 130 or interrupted.exists():
         status, code = "interrupted", 130
+    elif code == 0 and budget_stop.exists():
+        stop = _read_json(budget_stop)
+        status, extra = "stopped", {"reason": stop.get("reason"), "budget_stop": stop}
     metrics = read_trainer_metrics(run_dir / "output")
     update_manifest(run_dir, status=status, exit_code=code, finished_at=now_iso(),
-                    metrics={k: metrics.get(k) for k in ("train_loss", "eval_loss", "steps")})
-    _report(status, code, metrics, run_dir)
+                    metrics={k: metrics.get(k) for k in ("train_loss", "eval_loss", "steps")},
+                    **extra)
+    _report(status, code, metrics, run_dir, extra.get("reason"))
     return code
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import orjson
+
+    try:
+        value = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _status_of(run_dir: Path) -> str:
+    return str(_read_json(run_dir / "manifest.json").get("status", "failed"))
+
+
+def on_finish(run_dir: Path, status: str) -> None:
+    """The recipe's `on_finish` hooks (stop the rented GPU, a command), after artifacts."""
+    import yaml
+
+    from tunebook.on_finish import run_on_finish
+
+    try:
+        lock = yaml.safe_load((run_dir / "recipe.lock.yaml").read_text(encoding="utf-8"))
+        spec = ((lock or {}).get("recipe") or {}).get("resolved", {}).get("on_finish")
+    except (OSError, yaml.YAMLError, AttributeError):
+        spec = None
+    if not spec:
+        return
+    for line in run_on_finish(spec, run_dir=run_dir, status=status, env=os.environ):
+        err.print(line, markup=False)
 
 
 def evaluate_run(run_dir: Path) -> int:
@@ -217,8 +267,12 @@ def evaluate_run(run_dir: Path) -> int:
     return 0
 
 
-def _report(status: str, code: int, metrics: dict[str, Any], run_dir: Path) -> None:
-    if status == "succeeded":
+def _report(status: str, code: int, metrics: dict[str, Any], run_dir: Path,
+            reason: str | None = None) -> None:
+    if status == "stopped":
+        err.print(f"[yellow]stopped by the budget[/yellow] at step {metrics.get('steps')}: "
+                  f"{reason}; checkpoint and adapter saved in {display_path(run_dir / 'output')}")
+    elif status == "succeeded":
         err.print(f"[green]trained[/green]: {metrics.get('steps')} steps, train loss "
                   f"{_fmt(metrics.get('train_loss'))}, eval loss {_fmt(metrics.get('eval_loss'))}"
                   f"; adapter in {display_path(run_dir / 'output')}")

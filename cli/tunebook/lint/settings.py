@@ -21,9 +21,10 @@ class LintSettings:
     format: str | None = None
     """One of DATASET_FORMATS, or None to auto-detect per file."""
     field_map: dict[str, str] = field(default_factory=dict)
-    """Renames from the format's canonical field names to the file's, e.g. {"messages": "conversation"}."""
+    """Renames from the format's field names to the file's, e.g. {"messages": "conversation"}."""
     task: str | None = None
-    """tone, classification, extraction, chat, summarization, completion (None: generic checks only)."""
+    """tone, classification, extraction, chat, summarization, completion (None: generic
+    checks only)."""
     sequence_len: int | None = None
     """Axolotl's sequence_len; too-long checks are skipped when None."""
     excess_length_strategy: str = "drop"
@@ -36,7 +37,7 @@ class LintSettings:
     supports_system_role: bool = True
     """False for templates that reject a system turn (Gemma)."""
     train_on_inputs: bool = False
-    """Whether user/system turns are trained on (Axolotl's roles_to_train default: assistant only)."""
+    """Whether user/system turns are trained on (Axolotl's default: assistant turns only)."""
     labels: list[str] | None = None
     """Allowed labels for classification tasks."""
     json_schema: dict[str, Any] | None = None
