@@ -86,7 +86,7 @@ bench-plan: setup-core
 	$(BIN)/python benchmarks/bench_plan.py
 
 bench-lint: setup
-	$(BIN)/python benchmarks/bench_lint.py
+	$(BIN)/python benchmarks/bench_lint.py --sizes 100000 1000000
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
