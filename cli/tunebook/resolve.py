@@ -275,36 +275,35 @@ def _files(recipe: Recipe, key: str) -> list[Path]:
 
 def read_labels(recipe: Recipe) -> list[str] | None:
     """classification: the recipe's labels (inline or a JSON file)."""
-    value = recipe.get("labels")
-    if value is None or isinstance(value, list):
-        return value
-    path = recipe.resolve_file(value, "labels")
-    origin = recipe.origin("labels")
-    try:
-        labels = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise UserError(f"cannot read labels file {path}: {exc}", file=origin.file,
-                        line=origin.line, field="labels") from None
-    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise UserError("labels file must hold a JSON list of strings", file=path)
+    labels = _inline_or_json_file(recipe, "labels", list)
+    if labels is not None and not all(isinstance(x, str) for x in labels):
+        origin = recipe.origin("labels")
+        raise UserError("labels must be a list of strings", file=origin.file,
+                        line=origin.line, field="labels")
     return labels
 
 
 def read_output_schema(recipe: Recipe) -> dict[str, Any] | None:
     """extraction: the JSON Schema answers must match (inline or a file)."""
-    value = recipe.get("output_schema")
-    if value is None or isinstance(value, dict):
+    return _inline_or_json_file(recipe, "output_schema", dict)
+
+
+def _inline_or_json_file(recipe: Recipe, key: str, kind: type) -> Any:
+    """A recipe value given inline, or as a path to a JSON file holding it."""
+    value = recipe.get(key)
+    if value is None or isinstance(value, kind):
         return value
-    path = recipe.resolve_file(value, "output_schema")
-    origin = recipe.origin("output_schema")
+    path = recipe.resolve_file(value, key)
+    origin = recipe.origin(key)
     try:
-        schema = orjson.loads(path.read_bytes())
+        loaded = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise UserError(f"cannot read schema file {path}: {exc}", file=origin.file,
-                        line=origin.line, field="output_schema") from None
-    if not isinstance(schema, dict):
-        raise UserError("output_schema must be a JSON object", file=path)
-    return schema
+        raise UserError(f"cannot read {path}: {exc}", file=origin.file, line=origin.line,
+                        field=key) from None
+    if not isinstance(loaded, kind):
+        raise UserError(f"{path} must hold a JSON {'list' if kind is list else 'object'}",
+                        file=origin.file, line=origin.line, field=key)
+    return loaded
 
 
 def lint_settings_for_recipe(target: str) -> Any:

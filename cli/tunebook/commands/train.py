@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,16 +65,8 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
                  "main_process_port": main_process_port}
     if resume_dir is not None:
         run_dir = Path(resume_dir).resolve()
-        status = "failed"
-        try:
-            code = _resume(recipe, run_dir, num_machines, multinode)
-            if code == 0 and not no_eval:
-                code = evaluate_run(run_dir)
-            status = _status_of(run_dir)
-        finally:
-            on_finish(run_dir, status)
-        click.echo(str(run_dir))
-        sys.exit(code)
+        sys.exit(_then_finish(
+            run_dir, lambda: _resume(recipe, run_dir, num_machines, multinode), no_eval))
 
     from tunebook.pipeline import prepare, write_run
     from tunebook.runs import update_manifest
@@ -88,10 +81,9 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
     if dry_run:
         click.echo(str(run_dir))
         return
-    from tunebook.validation import validate_compiled
+    def start() -> int:
+        from tunebook.validation import validate_compiled
 
-    status = "failed"
-    try:
         try:
             with err.status("Validating with Axolotl's schema..."):
                 validate_compiled(compiled)
@@ -100,18 +92,27 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
             raise
         if not _lint_gate(compiled, run_dir, skip_lint):
             update_manifest(run_dir, status="failed", reason="dataset lint errors", exit_code=1)
-            raise SystemExit(1)
+            return 1
         resolved = compiled.resolved
-        launch = Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
-                        num_machines=num_machines or resolved.machines, **multinode)
-        code = run_training(launch)
+        return run_training(Launch(run_dir, cpu=resolved.is_cpu, gpus=int(resolved.gpus.value),
+                                   num_machines=num_machines or resolved.machines, **multinode))
+
+    sys.exit(_then_finish(run_dir, start, no_eval))
+
+
+def _then_finish(run_dir: Path, start: Callable[[], int], no_eval: bool) -> int:
+    """Run ``start`` (validate/lint/train, or resume), evaluate a successful run, and run the
+    recipe's on_finish hooks whatever happened (a failed run must still stop the pod)."""
+    status = "failed"
+    try:
+        code = start()
         if code == 0 and not no_eval:
             code = evaluate_run(run_dir)
         status = _status_of(run_dir)
     finally:
         on_finish(run_dir, status)
     click.echo(str(run_dir))
-    sys.exit(code)
+    return code
 
 
 def _resume(recipe: str, run_dir: Path, num_machines: int | None,
