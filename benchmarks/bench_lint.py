@@ -4,7 +4,8 @@ Generates N varied chat examples (with ~1% planted duplicates and near-duplicate
 dir, builds a byte-level BPE tokenizer with a ChatML template locally, and times, each in a
 fresh subprocess (peak RSS from ru_maxrss):
 
-* ``tunebook lint`` without a tokenizer (estimate) and with it (exact lengths), all rules;
+* ``tunebook lint`` without a tokenizer (estimate) and with it (exact lengths), all rules
+  (per-example work in a pool of worker processes: CPU time and worker RSS are reported);
 * an OpenAI-cookbook-style baseline: json.loads per line, the cookbook's format checks and
   per-message token counting with the same tokenizer (encode_batch per example).
 
@@ -69,8 +70,10 @@ t = time.perf_counter()
 r = lint_dataset(LintSettings(files=[sys.argv[1]], sequence_len=2048,
                               model_dir=sys.argv[2] or None))
 d = r.to_dict()["summary"]
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print({"seconds": time.perf_counter() - t, "rss_mb": rss,
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print({"seconds": time.perf_counter() - t, "rss_mb": me.ru_maxrss / 1024,
+       "worker_rss_mb": kids.ru_maxrss / 1024,
+       "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
        "findings": d["rules"], "tokens": r.tokens})
 """
 
@@ -103,8 +106,9 @@ with open(sys.argv[1], encoding="utf-8") as fh:
         enc = tok.encode_batch([m["content"] for m in messages], add_special_tokens=False)
         lengths.append(3 + sum(3 + len(e) for e in enc))
 lengths.sort()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print({"seconds": time.perf_counter() - t, "rss_mb": rss,
+me = resource.getrusage(resource.RUSAGE_SELF)
+print({"seconds": time.perf_counter() - t, "rss_mb": me.ru_maxrss / 1024,
+       "cpu": me.ru_utime + me.ru_stime,
        "too_long": sum(n > 2048 for n in lengths), "p50": lengths[len(lengths) // 2]})
 """
 
@@ -150,19 +154,26 @@ def main() -> None:
                 res = run(code, str(data), model_arg)
                 rows.append((n, name, res))
                 print(
-                    f"{n:>9,}  {name:30} {res['seconds']:7.1f}s  {n / res['seconds']:>9,.0f} ex/s"
-                    f"  peak RSS {res['rss_mb']:6.0f} MB",
+                    f"{n:>9,}  {name:30} {res['seconds']:7.1f}s ({res['cpu']:.1f}s CPU)"
+                    f"  {n / res['seconds']:>9,.0f} ex/s  peak RSS {_rss(res)} MB",
                     file=sys.stderr,
                 )
-                extra = {k: v for k, v in res.items() if k not in ("seconds", "rss_mb")}
+                skip = ("seconds", "rss_mb", "worker_rss_mb", "cpu")
+                extra = {k: v for k, v in res.items() if k not in skip}
                 print(f"           {extra}", file=sys.stderr)
-        print("\n| examples | run | seconds | examples/s | peak RSS (MB) |")
-        print("|---:|---|---:|---:|---:|")
+        print("\n| examples | run | wall s | CPU s | examples/s | peak RSS (MB) |")
+        print("|---:|---|---:|---:|---:|---:|")
         for n, name, res in rows:
             print(
-                f"| {n:,} | {name} | {res['seconds']:.1f} | {n / res['seconds']:,.0f} | "
-                f"{res['rss_mb']:.0f} |"
+                f"| {n:,} | {name} | {res['seconds']:.1f} | {res['cpu']:.1f} | "
+                f"{n / res['seconds']:,.0f} | {_rss(res)} |"
             )
+
+
+def _rss(res: dict) -> str:
+    """Peak RSS of the main process (and of the largest worker, when there were workers)."""
+    worker = res.get("worker_rss_mb", 0)
+    return f"{res['rss_mb']:.0f}" + (f" + {worker:.0f}/worker" if worker else "")
 
 
 if __name__ == "__main__":

@@ -1,43 +1,56 @@
-"""One pass over the data: read, normalise, run every enabled rule, collect a report."""
+"""One pass over the data: read, normalise, run every enabled rule, collect a report.
+
+The per-example work runs in ``scan.Scanner`` on chunks of records (JSONL files are cut into
+byte ranges at line ends, scanned by a pool of worker processes when the data is large);
+the whole-dataset rules (duplicates, near-duplicates, outliers, labels, the token sample)
+merge the chunks' results here, in file order.
+"""
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
+from tunebook.lint import scan
 from tunebook.lint.context import Context, hit
-from tunebook.lint.formats import Normalizer
+from tunebook.lint.formats import Normalizer, detect_format
 from tunebook.lint.model import Example, Locations
-from tunebook.lint.readers import Record, iter_records
-from tunebook.lint.registry import enabled_rules
+from tunebook.lint.readers import Record, _parse_line, _reject_binary, iter_records
+from tunebook.lint.registry import RULES, enabled_rules
 from tunebook.lint.report import Finding, LintReport
 from tunebook.lint.rules import (
     duplicate,
-    empty,
     encoding,
     labels,
     near_duplicate,
     outlier,
-    output_format,
-    pii,
-    roles,
     schema,
     size,
-    special_tokens,
     too_long,
-    trainable,
 )
 from tunebook.lint.settings import LintSettings
 from tunebook.lint.tokenizer import ModelTokenizer, load_model_tokenizer
 
-CheckFn = Callable[[Example, Context], list[Finding]]
+CHUNK_BYTES = 2_000_000
+"""JSONL bytes per chunk (about 2,000 chat examples)."""
+POOL_MIN_BYTES = 16_000_000
+"""Below this much JSONL the chunks are scanned in-process (a pool costs more than it saves)."""
+BATCH_RECORDS = 4096
+"""Records per chunk for the other formats (read in-process)."""
 
 
-def lint_dataset(settings: LintSettings, *, progress: bool = False) -> LintReport:
+def lint_dataset(
+    settings: LintSettings, *, progress: bool = False, jobs: int | None = None
+) -> LintReport:
     """Lint the training (and eval) files of ``settings``; never raises for bad data, only
-    UserError for unusable input (missing file, binary file, unknown selector)."""
+    UserError for unusable input (missing file, binary file, unknown selector).
+
+    ``jobs``: worker processes for large JSONL files (default: the usable CPUs, at most 8;
+    1 scans in-process)."""
     start = time.perf_counter()
     enabled = enabled_rules(settings.select, settings.ignore, source=settings.source)
     report = LintReport(files=[str(p) for p in [*settings.files, *settings.eval_files]])
@@ -45,50 +58,239 @@ def lint_dataset(settings: LintSettings, *, progress: bool = False) -> LintRepor
     allow = frozenset(settings.thresholds.get("unknown-key", {}).get("allow", []))
     ctx = Context(settings, enabled, added_tokens=tok.added_tokens if tok else ())
     where = Locations()
+    scanner = scan.Scanner(ctx, tok)
+    merge = _Merger(ctx, report, where, tok)
 
-    checks = _per_example_checks(ctx)
-    length = too_long.TokenizerChecker(ctx, tok) if tok else too_long.EstimateChecker(ctx)
-    stateful = [
-        duplicate.Checker(ctx, where),
-        near_duplicate.Checker(ctx, where, _rereader(settings, allow, where)),
-        outlier.Checker(ctx),
-        length,
-    ]
-    if labels.applies(ctx):
-        stateful.append(labels.Checker(ctx))
-
-    n_train = 0
     with _progress_bar(settings, progress) as advance:
-        for split, ex, found in _examples(settings, allow, advance):
-            report.examples += split == "train"
-            for f in found:
-                if f.rule.code in enabled:
-                    report.add(f)
-            if ex is None:
-                continue
-            ex.gid = where.add(ex)
-            n_train += ex.split == "train"
-            for check in checks:
-                for f in check(ex, ctx):
-                    report.add(f)
-            for checker in stateful:
-                for f in checker.observe(ex):
-                    report.add(f)
-    for checker in stateful:
-        for f in checker.finish():
-            report.add(f)
-    for f in size.finish(n_train, ctx, str(settings.files[0]) if settings.files else None):
+        for path, split, res in _chunks(settings, allow, scanner, advance, _jobs(jobs)):
+            merge(path, split, res)
+    for f in merge.finish(_rereader(settings, allow, where)):
         report.add(f)
-    report.tokens = length.stats()
+    for f in size.finish(merge.n_train, ctx, str(settings.files[0]) if settings.files else None):
+        report.add(f)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _per_example_checks(ctx: Context) -> list[CheckFn]:
-    modules = [schema, roles, empty, special_tokens, encoding, pii, trainable]
-    if output_format.applies(ctx):
-        modules.append(output_format)
-    return [m.check for m in modules if hasattr(m, "check") and ctx.on(*m.RULES)]
+def _jobs(jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+class _Merger:
+    """Folds chunk results into the report and the whole-dataset rules, in file order."""
+
+    def __init__(
+        self, ctx: Context, report: LintReport, where: Locations, tok: ModelTokenizer | None
+    ) -> None:
+        self.ctx, self.report, self.where, self.tok = ctx, report, where, tok
+        self.dup = duplicate.Checker(ctx, where)
+        self.near = near_duplicate.Checker(ctx, where) if near_duplicate.applies(ctx) else None
+        self.outlier = outlier.Checker(ctx, where)
+        self.labels = labels.Checker(ctx, where) if labels.applies(ctx) else None
+        self.sample = too_long.TokenSample(ctx) if tok is not None else None
+        self.est = too_long.array("l")
+        self.n_train = 0
+        self.base: dict[str, list[int]] = {}
+        """Per file: lines and records before the next chunk."""
+
+    def __call__(self, path: str, split: str, res: scan.ChunkResult) -> None:
+        report, where = self.report, self.where
+        train = split == "train"
+        lb, ib = self.base.setdefault(path, [0, 0])
+        self.base[path] = [lb + res.lines, ib + res.records]
+        if train:
+            report.examples += res.records
+        line = res.line
+        if lb:
+            line = too_long.array("q", [v + lb if v >= 0 else v for v in line])
+        index = res.index
+        if ib:
+            index = too_long.array("q", [v + ib for v in index])
+        first = where.extend(path, line, index, split)
+        n = len(index)
+        self.n_train += n if train else 0
+        for _, code, msg, fline, fidx, sev in res.findings:
+            fline = fline + lb if fline is not None else None
+            fidx = fidx + ib if fidx is not None else None
+            report.add(Finding(RULES[code], msg, path, fline, fidx, sev))
+        dups = set()
+        observe = self.dup.observe
+        for pos, key in enumerate(res.key):
+            got = observe(first + pos, key, train)
+            if got is not False:
+                dups.add(pos)
+                if got is not True:
+                    report.add(got)
+        if self.near is not None and len(res.near_pos):
+            import numpy as np
+
+            pos = np.frombuffer(res.near_pos, dtype=np.int64)
+            keys = res.near_keys
+            if dups:
+                keep = ~np.isin(pos, np.fromiter(dups, dtype=np.int64))
+                pos, keys = pos[keep], keys[keep]
+            self.near.index.add_keys(pos + first, keys)
+        if len(res.out_pos):
+            self.outlier.add(too_long.array("q", [p + first for p in res.out_pos]), res.out_logs)
+        self.est.extend(res.est)
+        if self.sample is not None:
+            self.sample.add([p + first for p in res.sampled])
+            self.sample.counted_max = max(self.sample.counted_max, res.counted_max)
+        if self.labels is not None:
+            for pos, label in res.labels:
+                for f in self.labels.observe(first + pos, label):
+                    report.add(f)
+
+    def finish(self, reread: Callable[[set[int]], Iterator[Example]]) -> list[Finding]:
+        """Whole-dataset findings; the examples they need are re-read in one pass."""
+        out: list[Finding] = []
+        wanted: set[int] = set()
+        if self.near is not None:
+            wanted |= self.near.candidates()
+        if self.sample is not None:
+            wanted |= set(self.sample.gids)
+        examples = {ex.gid: ex for ex in reread(wanted)} if wanted else {}
+        if self.near is not None:
+            out += self.near.finish(examples)
+        out += self.outlier.finish()
+        if self.labels is not None:
+            out += self.labels.finish()
+        if self.tok is not None and self.sample is not None:
+            self.report.tokens = self.sample.stats(self.tok, examples)
+        else:
+            self.report.tokens = too_long.estimate_stats(self.est, self.ctx.settings.sequence_len)
+        return out
+
+
+def _chunks(
+    settings: LintSettings,
+    allow: frozenset[str],
+    scanner: scan.Scanner,
+    advance: Callable[[int], None] | None,
+    jobs: int,
+) -> Iterator[tuple[str, str, scan.ChunkResult]]:
+    """(file, split, result) of every chunk of every file, in order."""
+    scan._SCANNER = scanner
+    pool = None
+    try:
+        for path, split in _files(settings):
+            name = str(path)
+            if not _is_jsonl(path):
+                norm = Normalizer(name, settings.format, settings.field_map, split, allow)
+                batch: list[scan.Item] = []
+                for rec in iter_records(path, advance):
+                    batch.append((rec.line, rec.index, rec.obj, rec.problem, rec.detail))
+                    if len(batch) >= BATCH_RECORDS:
+                        yield name, split, scanner.scan(batch, norm)
+                        batch = []
+                if batch:
+                    yield name, split, scanner.scan(batch, norm)
+                continue
+            jobs_list = _jsonl_jobs(path, settings, allow, split)
+            size = path.stat().st_size
+            if pool is None and jobs > 1 and size >= POOL_MIN_BYTES and len(jobs_list) > 1:
+                pool = _pool(jobs)
+            if pool is None:
+                for job in jobs_list:
+                    res = scan.scan_jsonl_chunk(job)
+                    if advance is not None:
+                        advance(job[2] - job[1])
+                    yield name, split, res
+                continue
+            window: deque = deque()
+            todo = iter(jobs_list)
+            for job in todo:
+                window.append((job, pool.apply_async(scan.scan_jsonl_chunk, (job,))))
+                if len(window) >= 2 * jobs + 2:
+                    break
+            while window:
+                job, fut = window.popleft()
+                res = fut.get()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    window.append((nxt, pool.apply_async(scan.scan_jsonl_chunk, (nxt,))))
+                if advance is not None:
+                    advance(job[2] - job[1])
+                yield name, split, res
+    finally:
+        scan._SCANNER = None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _pool(jobs: int):
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # no fork (Windows, macOS spawn-only builds): scan in-process
+        return None
+    return ctx.Pool(jobs)
+
+
+def _is_jsonl(path: Path) -> bool:
+    """A JSONL file (what iter_records would read line by line)."""
+    if not path.is_file():
+        return False
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        with path.open("rb") as fh:
+            if fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+                return False
+    return suffix in (".jsonl", ".json", ".ndjson")
+
+
+def _jsonl_jobs(
+    path: Path, settings: LintSettings, allow: frozenset[str], split: str
+) -> list[tuple[str, int, int, str | None, str, frozenset[str]]]:
+    """Byte ranges of ``path`` cut at line ends. Without a configured format the first
+    range ends at the record that fixes it (as a sequential read would), so that every later
+    range is read with that format."""
+    _reject_binary(path)
+    name = str(path)
+    size = path.stat().st_size
+    fmt, start = settings.format, 0
+    cuts = [(size, fmt)]
+    if fmt is None:
+        fmt, start = _first_format(path, settings)
+        cuts = [(start, None), (size, fmt)]
+    out = []
+    start = 0
+    with path.open("rb") as fh:
+        for stop, fmt in cuts:
+            while start < stop:
+                fh.seek(start + CHUNK_BYTES)
+                fh.readline()
+                end = min(fh.tell(), stop) if start + CHUNK_BYTES < stop else stop
+                out.append((name, start, end, fmt, split, allow))
+                start = end
+    return out
+
+
+def _first_format(path: Path, settings: LintSettings) -> tuple[str | None, int]:
+    """The format of the first record that has one, and the byte offset after its line
+    (no format anywhere: None and the file size)."""
+    pos = 0
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            pos += len(raw)
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            rec = _parse_line(raw, lineno, 0)
+            if rec.problem != "invalid-json":
+                fmt = detect_format(rec.obj, settings.field_map)
+                if fmt is not None:
+                    return fmt, pos
+    return None, pos
 
 
 def _tokenizer(settings: LintSettings, report: LintReport) -> ModelTokenizer | None:
@@ -113,15 +315,6 @@ def _files(settings: LintSettings) -> list[tuple[Path, str]]:
     return [(Path(p), "train") for p in settings.files] + [
         (Path(p), "eval") for p in settings.eval_files
     ]
-
-
-def _examples(
-    settings: LintSettings, allow: frozenset[str], advance: Callable[[int], None] | None
-) -> Iterator[tuple[str, Example | None, list[Finding]]]:
-    for path, split in _files(settings):
-        norm = Normalizer(str(path), settings.format, settings.field_map, split, allow)
-        for rec in iter_records(path, advance):
-            yield (split, *_example(rec, norm))
 
 
 def _example(rec: Record, norm: Normalizer) -> tuple[Example | None, list[Finding]]:

@@ -96,6 +96,8 @@ class Normalizer:
         self.map = field_map
         self.split = split
         self.allow = allow_keys
+        self._known: dict[str, frozenset[str]] = {}
+        self._turn_known: dict[tuple[str, str], frozenset[str]] = {}
 
     def _f(self, canonical: str) -> str:
         return self.map.get(canonical, canonical)
@@ -127,10 +129,15 @@ class Normalizer:
             turns, trainable = self._segments(obj, emit)
         if turns is None:
             return None, out
-        known = {self._f(k) for k in CANONICAL[fmt]} | EXAMPLE_KEYS | self.allow
-        for key in obj:
-            if key not in known:
-                emit(schema.UNKNOWN_KEY, key=key, where="the example")
+        known = self._known.get(fmt)
+        if known is None:
+            known = self._known[fmt] = frozenset(
+                {self._f(k) for k in CANONICAL[fmt]} | EXAMPLE_KEYS | self.allow
+            )
+        if not known.issuperset(obj):
+            for key in obj:
+                if key not in known:
+                    emit(schema.UNKNOWN_KEY, key=key, where="the example")
         ex = Example(self.file, line, index, fmt, turns, self.split, trainable)
         return ex, out
 
@@ -142,6 +149,12 @@ class Normalizer:
             return None, None
         role_key = self._f("role") if fmt == "chat" else self.map.get("role", "from")
         content_key = self._f("content") if fmt == "chat" else self.map.get("content", "value")
+        turn_known = self._turn_known.get((role_key, content_key))
+        if turn_known is None:
+            turn_known = self._turn_known[(role_key, content_key)] = frozenset(
+                TURN_KEYS | self.allow | {role_key, content_key}
+            )
+        chat = fmt == "chat"
         turns: list[tuple[str, str]] = []
         ok = True
         for i, msg in enumerate(msgs):
@@ -161,10 +174,7 @@ class Normalizer:
                 emit(schema.MALFORMED_TURN, turn=i, problem=f"'{role_key}' is not a string")
                 ok = False
                 continue
-            if fmt == "sharegpt":
-                mapped = SHAREGPT_ROLES.get(role)
-            else:
-                mapped = role if role in CHAT_ROLES else None
+            mapped = (role if role in CHAT_ROLES else None) if chat else SHAREGPT_ROLES.get(role)
             if mapped is None:
                 emit(schema.UNKNOWN_ROLE, turn=i, role=role)
                 mapped = role
@@ -180,13 +190,10 @@ class Normalizer:
                         ok = False
                         continue
                 content = text
-            for key in msg:
-                if (
-                    key not in TURN_KEYS
-                    and key not in self.allow
-                    and key not in (role_key, content_key)
-                ):
-                    emit(schema.UNKNOWN_KEY, key=key, where=f"turn {i}")
+            if not turn_known.issuperset(msg):
+                for key in msg:
+                    if key not in turn_known:
+                        emit(schema.UNKNOWN_KEY, key=key, where=f"turn {i}")
             turns.append((mapped, content))
         return (turns if ok else None), None
 

@@ -53,7 +53,8 @@ def shingle_hashes(words: list[list[str]], k: int = 3) -> tuple[np.ndarray, np.n
 
 
 class NearDuplicateIndex:
-    """Streams word lists in; ``candidate_pairs`` then ``verify`` give (a, b, jaccard)."""
+    """LSH band keys in (``band_keys``, in the scanners), ``candidate_pairs`` then ``verify``
+    give (a, b, jaccard)."""
 
     def __init__(
         self,
@@ -61,60 +62,48 @@ class NearDuplicateIndex:
         num_perm: int = 80,
         bands: int = 16,
         k: int = 3,
-        batch: int = 8192,
         seed: int = 42,
         neighbours: int = 3,
     ) -> None:
         self.threshold = threshold
-        self.num_perm, self.bands, self.k, self.batch, self.seed = num_perm, bands, k, batch, seed
+        self.num_perm, self.bands, self.k, self.seed = num_perm, bands, k, seed
         self.rows = num_perm // bands
         self.neighbours = neighbours
-        self._band_keys: list[list[np.ndarray]] = [[] for _ in range(bands)]
+        self._keys: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
-        self._pending_ids: list[int] = []
-        self._pending: list[list[str]] = []
         mult = np.random.default_rng(seed).integers(1, 2**63, size=self.rows, dtype=np.uint64)
         self._mult = mult | np.uint64(1)
 
-    def add(self, item_id: int, words: list[str]) -> None:
-        """Queue one non-empty list of (lowercased) words."""
-        self._pending_ids.append(item_id)
-        self._pending.append(words)
-        if len(self._pending) >= self.batch:
-            self._flush()
-
-    def _signatures(self, words: list[list[str]]) -> np.ndarray:
+    def band_keys(self, words: list[list[str]]) -> np.ndarray:
+        """(len(words), bands) uint64 LSH keys of non-empty word lists."""
+        if not words:
+            return np.zeros((0, self.bands), dtype=np.uint64)
         tokens, offsets = shingle_hashes(words, self.k)
         matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
             tokens, offsets, num_perm=self.num_perm, seed=self.seed
         )
-        flat = np.fromiter(
-            chain.from_iterable(matrix.to_rows()), dtype=np.uint32, count=len(words) * self.num_perm
-        )
-        return flat.reshape(len(words), self.num_perm)
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        sig = self._signatures(self._pending).astype(np.uint64)
+        sig = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(words), self.num_perm)
+        blocks = sig.astype(np.uint64).reshape(len(words), self.bands, self.rows)
         with np.errstate(over="ignore"):
-            for b in range(self.bands):
-                block = sig[:, b * self.rows : (b + 1) * self.rows]
-                self._band_keys[b].append((block * self._mult).sum(axis=1, dtype=np.uint64))
-        self._ids.append(np.asarray(self._pending_ids, dtype=np.int64))
-        self._pending_ids, self._pending = [], []
+            return (blocks * self._mult).sum(axis=2, dtype=np.uint64)
+
+    def add_keys(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        """Band keys (from ``band_keys``) of the examples ``ids``."""
+        if len(ids):
+            self._ids.append(np.asarray(ids, dtype=np.int64))
+            self._keys.append(np.ascontiguousarray(keys, dtype=np.uint64))
 
     def candidate_pairs(self) -> set[tuple[int, int]]:
         """(a, b) with a < b sharing at least one LSH band, each id paired with up to
         ``neighbours`` others in its bucket (sort-based: memory is 8 bytes per band per row)."""
-        self._flush()
         if not self._ids:
             return set()
         ids = np.concatenate(self._ids)
+        allkeys = np.concatenate(self._keys)
+        self._ids, self._keys = [], []
         pairs: set[tuple[int, int]] = set()
         for b in range(self.bands):
-            keys = np.concatenate(self._band_keys[b])
-            self._band_keys[b] = []
+            keys = np.ascontiguousarray(allkeys[:, b])
             order = np.argsort(keys, kind="stable")
             sk = keys[order]
             for d in range(1, self.neighbours + 1):
@@ -126,7 +115,6 @@ class NearDuplicateIndex:
                     pairs.update(
                         zip(np.minimum(a, c).tolist(), np.maximum(a, c).tolist(), strict=True)
                     )
-        self._ids = []
         return pairs
 
     def verify(

@@ -32,6 +32,14 @@ class Example:
     _text: str | None = None
     _norm: str | None = None
     _words: list[str] | None = None
+    _roles: tuple[str, ...] | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles of the turns, in order (computed once)."""
+        if self._roles is None:
+            self._roles = tuple([r for r, _ in self.turns])
+        return self._roles
 
     @property
     def text(self) -> str:
@@ -91,6 +99,23 @@ class Locations:
         self.index_of.append(ex.index)
         self.split_of.append(1 if ex.split == "eval" else 0)
         return len(self.line_of) - 1
+
+    def extend(self, file: str, lines: array, indexes: array, split: str) -> int:
+        """Record a run of examples of one file; returns the gid of the first."""
+        fid = self._file_ids.get(file)
+        if fid is None:
+            fid = self._file_ids[file] = len(self.files)
+            self.files.append(file)
+        first = len(self.line_of)
+        n = len(lines)
+        self.file_of.extend(array("H", [fid]) * n)
+        self.line_of.extend(lines)
+        self.index_of.extend(indexes)
+        self.split_of.extend((b"\x01" if split == "eval" else b"\x00") * n)
+        return first
+
+    def __len__(self) -> int:
+        return len(self.line_of)
 
     def example(self, gid: int) -> Example:
         """A content-less Example standing for ``gid`` (to attach findings to)."""

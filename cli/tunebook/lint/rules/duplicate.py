@@ -34,12 +34,14 @@ RULES = (DUPLICATE,)
 
 
 def fingerprint(ex: Example) -> int:
-    """A 64-bit hash of the normalised, role-tagged conversation."""
-    return hash((tuple(r for r, _ in ex.turns), ex.normalised))
+    """A 64-bit hash of the normalised, role-tagged conversation (the words of ``normalised``:
+    equal word lists are exactly equal normalised texts)."""
+    return hash((ex.roles, tuple(ex.words)))
 
 
 class Checker:
-    """First occurrence of every fingerprint (train split); eval examples are looked up."""
+    """First occurrence of every fingerprint (train split); eval examples are looked up.
+    Runs in the main process on the fingerprints the scanners computed, in example order."""
 
     def __init__(self, ctx: Context, where: Locations) -> None:
         self.ctx = ctx
@@ -48,21 +50,20 @@ class Checker:
         self.dup_on = DUPLICATE.code in ctx.enabled
         self.leak_on = leakage.EXACT_LEAK.code in ctx.enabled
 
-    def observe(self, ex: Example) -> list[Finding]:
-        key = fingerprint(ex)
-        if ex.split == "train":
-            first = self.first.setdefault(key, ex.gid)
-            if first != ex.gid:
-                ex.flags.add("duplicate")
-                if self.dup_on:
-                    return [hit(DUPLICATE, ex, other=self.where.describe(first))]
-            return []
+    def observe(self, gid: int, key: int, train: bool) -> Finding | bool:
+        """False when ``gid`` is not a duplicate; else its finding (or True when the rule is
+        off)."""
+        if train:
+            first = self.first.setdefault(key, gid)
+            if first == gid:
+                return False
+            if self.dup_on:
+                return hit(DUPLICATE, self.where.example(gid), other=self.where.describe(first))
+            return True
         first = self.first.get(key)
-        if first is not None:
-            ex.flags.add("duplicate")
-            if self.leak_on:
-                return [hit(leakage.EXACT_LEAK, ex, other=self.where.describe(first))]
-        return []
-
-    def finish(self) -> list[Finding]:
-        return []
+        if first is None:
+            return False
+        if self.leak_on:
+            ex = self.where.example(gid)
+            return hit(leakage.EXACT_LEAK, ex, other=self.where.describe(first))
+        return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tunebook.lint.context import Context, hit
-from tunebook.lint.model import Example
+from tunebook.lint.model import Example, Locations
 from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
@@ -64,23 +64,21 @@ def applies(ctx: Context) -> bool:
 class Checker:
     """Checks each label and counts them for the imbalance check."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, where: Locations) -> None:
         self.ctx = ctx
+        self.where = where
         self.allowed = set(ctx.settings.labels or [])
         self.counts: Counter[str] = Counter()
         self.files: set[str] = set()
 
-    def observe(self, ex: Example) -> list[Finding]:
-        if ex.split != "train":
-            return []
-        label = ex.response().strip()
-        if not label:
-            return []
+    def observe(self, gid: int, label: str) -> list[Finding]:
+        """``label``: the stripped response of train example ``gid`` (non-empty)."""
         self.counts[label] += 1
-        self.files.add(ex.file)
+        self.files.add(self.where.files[self.where.file_of[gid]])
         if self.allowed and label not in self.allowed and UNKNOWN_LABEL.code in self.ctx.enabled:
-            return [hit(UNKNOWN_LABEL, ex, label=label[:60])]
+            return [hit(UNKNOWN_LABEL, self.where.example(gid), label=label[:60])]
         return []
+
 
     def finish(self) -> list[Finding]:
         if IMBALANCE.code not in self.ctx.enabled or not self.counts:
@@ -102,3 +100,8 @@ class Checker:
             file = sorted(self.files)[0] if self.files else None
             return [Finding(IMBALANCE, IMBALANCE.format(detail=detail), file)]
         return []
+
+
+def label_of(ex: Example) -> str:
+    """The label of a train example: its stripped response ('' when there is none)."""
+    return ex.response().strip() if ex.split == "train" else ""

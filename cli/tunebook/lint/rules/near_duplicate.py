@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from tunebook.lint.context import Context, hit
 from tunebook.lint.minhash import NearDuplicateIndex
 from tunebook.lint.model import Example, Locations
@@ -39,33 +37,39 @@ NEAR_DUPLICATE = define(
 RULES = (NEAR_DUPLICATE,)
 
 
-class Checker:
-    """Feeds normalised texts to the MinHash index; pairs are resolved in ``finish``."""
+def index_for(ctx: Context) -> NearDuplicateIndex:
+    return NearDuplicateIndex(
+        threshold=float(ctx.threshold(NEAR_DUPLICATE, "jaccard", 0.8)),
+        k=int(ctx.threshold(NEAR_DUPLICATE, "shingle", 3)),
+    )
 
-    def __init__(
-        self, ctx: Context, where: Locations, reread: Callable[[set[int]], Iterable[Example]]
-    ) -> None:
+
+def applies(ctx: Context) -> bool:
+    return ctx.on(NEAR_DUPLICATE, leakage.NEAR_LEAK)
+
+
+class Checker:
+    """Collects the LSH band keys the scanners computed (exact duplicates left out); pairs are
+    resolved in ``finish`` on the re-read candidate examples."""
+
+    def __init__(self, ctx: Context, where: Locations) -> None:
         self.ctx = ctx
         self.where = where
-        self.reread = reread
-        self.index = NearDuplicateIndex(
-            threshold=float(ctx.threshold(NEAR_DUPLICATE, "jaccard", 0.8)),
-            k=int(ctx.threshold(NEAR_DUPLICATE, "shingle", 3)),
-        )
+        self.index = index_for(ctx)
+        self.pairs: set[tuple[int, int]] = set()
+        self.ids: list[int] = []
 
-    def observe(self, ex: Example) -> list[Finding]:
-        if "duplicate" not in ex.flags:
-            words = ex.words
-            if words:
-                self.index.add(ex.gid, words)
-        return []
+    def candidates(self) -> set[tuple[int, int]]:
+        self.pairs = self.index.candidate_pairs()
+        self.ids = sorted({i for pair in self.pairs for i in pair})
+        return set(self.ids)
 
-    def finish(self) -> list[Finding]:
-        candidates = self.index.candidate_pairs()
-        if not candidates:
+    def finish(self, examples: dict[int, Example]) -> list[Finding]:
+        """``examples``: at least every id of ``candidates()``, re-read."""
+        if not self.pairs:
             return []
-        ids = {i for pair in candidates for i in pair}
-        pairs = self.index.verify(((ex.gid, ex.words) for ex in self.reread(ids)), candidates)
+        items = ((g, examples[g].words) for g in self.ids if g in examples)
+        pairs = self.index.verify(items, self.pairs)
         reported: set[int] = set()
         out: list[Finding] = []
         split = self.where.split_of

@@ -6,7 +6,7 @@ import math
 from array import array
 
 from tunebook.lint.context import Context, hit
-from tunebook.lint.model import Example
+from tunebook.lint.model import Example, Locations
 from tunebook.lint.registry import define
 from tunebook.lint.report import Finding
 
@@ -36,50 +36,45 @@ RULES = (LENGTH_OUTLIER,)
 _MAD_SCALE = 0.6745
 
 
+def log_length(ex: Example) -> float | None:
+    """log1p of the stripped response length of a train example (None: not scored)."""
+    if ex.split != "train":
+        return None
+    n = len(ex.response().strip())
+    return math.log1p(n) if n else None  # empty responses are TB301's
+
+
 class Checker:
-    """Keeps one float per example (flat memory) and scores them at the end."""
+    """Keeps one float and one gid per example (flat memory) and scores them at the end."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, where: Locations) -> None:
         self.ctx = ctx
+        self.where = where
         self.logs = array("f")
-        self.files: dict[str, int] = {}
-        self.lines = array("q")
-        self.index = array("q")
-        self.file_ids = array("H")
+        self.gids = array("q")
 
-    def observe(self, ex: Example) -> list[Finding]:
-        if ex.split != "train":
-            return []
-        n = len(ex.response().strip())
-        if n == 0:  # empty responses are TB301's
-            return []
-        self.logs.append(math.log1p(n))
-        self.lines.append(ex.line if ex.line is not None else -1)
-        self.index.append(ex.index)
-        self.file_ids.append(self.files.setdefault(ex.file, len(self.files)))
-        return []
+    def add(self, gids: array, logs: array) -> None:
+        self.gids.extend(gids)
+        self.logs.extend(logs)
 
     def finish(self) -> list[Finding]:
         n = len(self.logs)
         if n < int(self.ctx.threshold(LENGTH_OUTLIER, "min_examples", 50)):
             return []
         limit = float(self.ctx.threshold(LENGTH_OUTLIER, "z", 4.5))
-        values = sorted(self.logs)
-        med = values[n // 2]
-        mad = sorted(abs(v - med) for v in values)[n // 2]
+        import numpy as np
+
+        logs = np.frombuffer(self.logs, dtype=np.float32).astype(np.float64)
+        med = float(np.partition(logs, n // 2)[n // 2])
+        dev = np.abs(logs - med)
+        mad = float(np.partition(dev, n // 2)[n // 2])
         if mad <= 0:
             return []
-        names = list(self.files)
         typical = round(math.expm1(med))
+        z = _MAD_SCALE * (logs - med) / mad
         out = []
-        for i, v in enumerate(self.logs):
-            z = _MAD_SCALE * (v - med) / mad
-            if abs(z) > limit:
-                line = self.lines[i]
-                ex = Example(
-                    names[self.file_ids[i]], None if line < 0 else line, self.index[i], "", []
-                )
-                out.append(
-                    hit(LENGTH_OUTLIER, ex, chars=round(math.expm1(v)), typical=typical, z=z)
-                )
+        for i in np.flatnonzero(np.abs(z) > limit).tolist():
+            ex = self.where.example(self.gids[i])
+            chars = round(math.expm1(float(logs[i])))
+            out.append(hit(LENGTH_OUTLIER, ex, chars=chars, typical=typical, z=float(z[i])))
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import CHAT_FORMATS, Example
-from tunebook.lint.registry import define
+from tunebook.lint.registry import Rule, define
 from tunebook.lint.report import Finding
 
 SYSTEM_NOT_FIRST = define(
@@ -164,27 +164,37 @@ RULES = (
 
 
 def check(ex: Example, ctx: Context) -> list[Finding]:
-    """Turn-order findings for chat-like examples."""
+    """Turn-order findings for chat-like examples (they depend only on the role sequence,
+    so they are worked out once per sequence)."""
     if ex.format not in CHAT_FORMATS:
         return []
-    out: list[Finding] = []
-    turns = ex.turns
+    cache = ctx.extra.get("roles_cache")
+    if cache is None:
+        cache = ctx.extra["roles_cache"] = {}
+    roles = ex.roles
+    found = cache.get(roles)
+    if found is None:
+        found = cache[roles] = _role_findings(list(roles), ctx)
+    return [hit(rule, ex, **fields) for rule, fields in found] if found else []
+
+
+def _role_findings(roles: list[str], ctx: Context) -> list[tuple[Rule, dict[str, object]]]:
+    out: list[tuple[Rule, dict[str, object]]] = []
     on = ctx.enabled
-    roles = [r for r, _ in turns]
     for i, role in enumerate(roles):
         if role == "system":
             if i > 0 and SYSTEM_NOT_FIRST.code in on:
-                out.append(hit(SYSTEM_NOT_FIRST, ex, turn=i))
+                out.append((SYSTEM_NOT_FIRST, {"turn": i}))
             if i == 0 and not ctx.settings.supports_system_role and SYSTEM_UNSUPPORTED.code in on:
-                out.append(hit(SYSTEM_UNSUPPORTED, ex))
+                out.append((SYSTEM_UNSUPPORTED, {}))
         if i and role == roles[i - 1] and role != "tool" and REPEATED_ROLE.code in on:
-            out.append(hit(REPEATED_ROLE, ex, turn=i - 1, next=i, role=role))
+            out.append((REPEATED_ROLE, {"turn": i - 1, "next": i, "role": role}))
     first = next((r for r in roles if r != "system"), None)
     if first == "assistant" and STARTS_WITH_ASSISTANT.code in on:
-        out.append(hit(STARTS_WITH_ASSISTANT, ex))
+        out.append((STARTS_WITH_ASSISTANT, {}))
     if "assistant" not in roles:
         if NO_ASSISTANT.code in on and not ctx.settings.train_on_inputs:
-            out.append(hit(NO_ASSISTANT, ex))
+            out.append((NO_ASSISTANT, {}))
     elif roles[-1] != "assistant" and ENDS_WITHOUT_ASSISTANT.code in on:
-        out.append(hit(ENDS_WITHOUT_ASSISTANT, ex, role=roles[-1]))
+        out.append((ENDS_WITHOUT_ASSISTANT, {"role": roles[-1]}))
     return out

@@ -67,14 +67,29 @@ def build_pattern(ctx: Context) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
 
 
+def _gates(ctx: Context) -> tuple[str, ...]:
+    """Substrings one of which every token contains: its first non-alphanumeric character
+    (``<``, ``[``, ``|``), or the whole token when it has none."""
+    allow = set(ctx.threshold(SPECIAL_TOKEN, "allow", []))
+    gates = set()
+    for t in (*KNOWN_TOKENS, *ctx.added_tokens):
+        if t and t not in allow:
+            gates.add(next((c for c in t if not c.isalnum() and not c.isspace()), t))
+    return tuple(sorted(gates))
+
+
 def check(ex: Example, ctx: Context) -> list[Finding]:
     pattern = ctx.extra.get("special_pattern")
     if pattern is None:
         pattern = ctx.extra["special_pattern"] = build_pattern(ctx) or False
+        ctx.extra["special_gates"] = _gates(ctx)
     if not pattern:
         return []
     text = ex.text
-    if "<" not in text and "[" not in text and not ctx.added_tokens:
+    for gate in ctx.extra["special_gates"]:
+        if gate in text:
+            break
+    else:
         return []
     m = pattern.search(text)
     return [hit(SPECIAL_TOKEN, ex, token=m.group())] if m else []

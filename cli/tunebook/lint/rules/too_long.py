@@ -3,7 +3,8 @@
 With a tokenizer the counts are exact: each example is rendered with the model's chat
 template and tokenized in batches. To keep this fast, an example is only tokenized when a
 cheap upper bound (UTF-8 bytes + template overhead: a token never covers less than one
-byte) exceeds ``sequence_len``; percentiles come from a fixed-size random sample.
+byte) exceeds ``sequence_len``; percentiles come from a fixed-size random sample, chosen by
+position during the pass and rendered once at the end.
 Without a tokenizer the count is an estimate (characters / 3.6 + 5 per turn).
 """
 
@@ -96,8 +97,14 @@ def _percentiles(values: list[int] | array, seq: int | None, kind: str, **extra:
     }
 
 
+def estimate(ex: Example) -> int:
+    """Tokens of ``ex`` estimated from its characters."""
+    chars = sum(len(c) for _, c in ex.turns)
+    return int(chars / CHARS_PER_TOKEN + TOKENS_PER_TURN * len(ex.turns))
+
+
 class EstimateChecker:
-    """Token estimates for every example; warns above sequence_len."""
+    """Token estimates for every example (scanner side); warns above sequence_len."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -105,32 +112,65 @@ class EstimateChecker:
         self.action = _ACTION.get(ctx.settings.excess_length_strategy, _ACTION["drop"]).format(
             seq=self.seq
         )
-        self.est = array("l")
+        self.on = MAYBE_TOO_LONG.code in ctx.enabled
 
-    def observe(self, ex: Example) -> list[Finding]:
-        chars = sum(len(c) for _, c in ex.turns)
-        tokens = int(chars / CHARS_PER_TOKEN + TOKENS_PER_TURN * len(ex.turns))
-        if ex.split == "train":
-            self.est.append(tokens)
-        if self.seq and tokens > self.seq and MAYBE_TOO_LONG.code in self.ctx.enabled:
+    def observe(self, ex: Example, tokens: int) -> list[Finding]:
+        if self.seq and tokens > self.seq and self.on:
             return [hit(MAYBE_TOO_LONG, ex, tokens=tokens, seq=self.seq, action=self.action)]
         return []
 
-    def finish(self) -> list[Finding]:
-        return []
 
-    def stats(self) -> dict:
-        return _percentiles(
-            self.est,
-            self.seq,
-            "estimate",
-            counted=len(self.est),
-            method="characters / 3.6 + 5 per turn",
+def estimate_stats(est: array, seq: int | None) -> dict:
+    return _percentiles(
+        est, seq, "estimate", counted=len(est), method="characters / 3.6 + 5 per turn"
+    )
+
+
+class TokenSample:
+    """Main-process side of exact counting: a fixed-size uniform random sample (reservoir, by
+    gid) of the train examples the template accepts; rendered and counted at the end."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.size = int(ctx.threshold(TOO_LONG, "sample", 2048))
+        self.seq = ctx.settings.sequence_len
+        self.gids: list[int] = []
+        self.seen = 0
+        self.rng = random.Random(0)
+        self.counted_max = 0
+
+    def add(self, gids: list[int]) -> None:
+        size, sample, rng = self.size, self.gids, self.rng
+        for gid in gids:
+            self.seen += 1
+            if len(sample) < size:
+                sample.append(gid)
+            else:
+                j = rng.randrange(self.seen)
+                if j < size:
+                    sample[j] = gid
+
+    def stats(self, tok: ModelTokenizer, examples: dict[int, Example]) -> dict:
+        texts = [_render(tok, examples[g]) for g in self.gids if g in examples]
+        counts = tok.count(texts)
+        everything = len(self.gids) == self.seen
+        top = max([self.counted_max, *counts]) if counts else None
+        out = _percentiles(
+            counts, self.seq, "real", counted=len(counts), sampled=not everything, source=tok.source
         )
+        out["max"] = top
+        return out
+
+
+def _render(tok: ModelTokenizer, ex: Example) -> str:
+    try:
+        return tok.render(ex.format, ex.turns)
+    except Exception:  # shape rendered fine; content-dependent failures count as empty
+        return ""
 
 
 class TokenizerChecker:
-    """Exact counts for examples that may be too long, plus a random sample for stats."""
+    """Scanner side of exact counts: examples that may be too long are rendered and tokenized
+    (in batches, at the end of each chunk); ``observe`` says which may enter the sample."""
 
     BATCH = 256
 
@@ -141,17 +181,13 @@ class TokenizerChecker:
         self.strategy = ctx.settings.excess_length_strategy
         self.action = _ACTION.get(self.strategy, _ACTION["drop"]).format(seq=self.seq)
         self.overheads: dict[tuple[str, tuple[str, ...]], int | str] = {}
-        self.pending: list[tuple[Example, str]] = []
-        self.sample_size = int(ctx.threshold(TOO_LONG, "sample", 2048))
-        self.sample: list[str] = []
-        self.seen = 0
-        self.rng = random.Random(0)
+        self.pending: list[tuple[Example, int]] = []
         self.counted_max = 0
         self.exact = 0
 
     def _overhead(self, ex: Example) -> int | str:
         """Template bytes around the contents for this sequence of roles (or the error)."""
-        key = (ex.format, tuple(r for r, _ in ex.turns))
+        key = (ex.format, ex.roles)
         got = self.overheads.get(key)
         if got is None:
             marks = [(r, f"\x01{i}\x01") for i, (r, _) in enumerate(ex.turns)]
@@ -165,56 +201,40 @@ class TokenizerChecker:
             self.overheads[key] = got
         return got
 
-    def observe(self, ex: Example) -> list[Finding]:
+    def observe(self, ex: Example, pos: int) -> tuple[bool, list[Finding]]:
+        """(whether ``ex`` counts for the sample, findings). Findings of pending long examples
+        come back from ``flush`` with their position."""
         over = self._overhead(ex)
         if isinstance(over, str):
             if roles.TEMPLATE_ERROR.code in self.ctx.enabled:
-                return [hit(roles.TEMPLATE_ERROR, ex, error=over[:200])]
-            return []
-        text = None
-        if ex.split == "train":
-            self.seen += 1
-            if len(self.sample) < self.sample_size:
-                text = self._render(ex)
-                self.sample.append(text)
-            else:
-                j = self.rng.randrange(self.seen)
-                if j < self.sample_size:
-                    text = self._render(ex)
-                    self.sample[j] = text
+                return False, [hit(roles.TEMPLATE_ERROR, ex, error=over[:200])]
+            return False, []
+        sampled = ex.split == "train"
         if self.seq is None:
-            return []
-        bound = (
-            over
-            + 8
-            + 2 * len(ex.turns)
-            + sum(len(c) if c.isascii() else len(c.encode()) for _, c in ex.turns)
-        )
-        if bound <= self.seq:
-            return []
-        self.pending.append((ex, text if text is not None else self._render(ex)))
-        return self._flush() if len(self.pending) >= self.BATCH else []
+            return sampled, []
+        bound = over + 8 + 2 * len(ex.turns)
+        for _, c in ex.turns:
+            bound += len(c) if c.isascii() else len(c.encode())
+        if bound > self.seq:
+            self.pending.append((ex, pos))
+        return sampled, []
 
-    def _render(self, ex: Example) -> str:
-        try:
-            return self.tok.render(ex.format, ex.turns)
-        except Exception:  # shape rendered fine; content-dependent failures count as empty
-            return ""
-
-    def _flush(self) -> list[Finding]:
-        batch, self.pending = self.pending, []
-        counts = self.tok.count([t for _, t in batch])
-        self.exact += len(batch)
-        out: list[Finding] = []
-        for (ex, _), n in zip(batch, counts, strict=True):
-            if ex.split == "train":
-                self.counted_max = max(self.counted_max, n)
-            if n <= self.seq:
-                continue
-            if TOO_LONG.code in self.ctx.enabled:
-                out.append(hit(TOO_LONG, ex, tokens=n, seq=self.seq, action=self.action))
-            if self.strategy == "truncate" and trainable.NO_TRAINABLE.code in self.ctx.enabled:
-                out.extend(self._truncated_away(ex))
+    def flush(self) -> list[tuple[int, Finding]]:
+        """(position, finding) of the pending examples, tokenized in batches."""
+        out: list[tuple[int, Finding]] = []
+        while self.pending:
+            batch, self.pending = self.pending[: self.BATCH], self.pending[self.BATCH :]
+            counts = self.tok.count([_render(self.tok, ex) for ex, _ in batch])
+            self.exact += len(batch)
+            for (ex, pos), n in zip(batch, counts, strict=True):
+                if ex.split == "train":
+                    self.counted_max = max(self.counted_max, n)
+                if n <= self.seq:
+                    continue
+                if TOO_LONG.code in self.ctx.enabled:
+                    out.append((pos, hit(TOO_LONG, ex, tokens=n, seq=self.seq, action=self.action)))
+                if self.strategy == "truncate" and trainable.NO_TRAINABLE.code in self.ctx.enabled:
+                    out.extend((pos, f) for f in self._truncated_away(ex))
         return out
 
     def _truncated_away(self, ex: Example) -> list[Finding]:
@@ -240,21 +260,3 @@ class TokenizerChecker:
             )
             return [hit(trainable.NO_TRAINABLE, ex, why=why)]
         return []
-
-    def finish(self) -> list[Finding]:
-        return self._flush() if self.pending else []
-
-    def stats(self) -> dict:
-        counts = self.tok.count(self.sample)
-        everything = len(self.sample) == self.seen
-        top = max([self.counted_max, *counts]) if counts else None
-        out = _percentiles(
-            counts,
-            self.seq,
-            "real",
-            counted=len(counts),
-            sampled=not everything,
-            source=self.tok.source,
-        )
-        out["max"] = top
-        return out
