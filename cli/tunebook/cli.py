@@ -6,6 +6,7 @@ Commands live one per module in `tunebook.commands` and are imported only when u
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -29,7 +30,36 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use, with did-you-mean for
+    unknown commands and a last line of defence against tracebacks."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            from tunebook.errors import did_you_mean
+
+            hint = did_you_mean(name, list(COMMANDS)) or "see `tunebook --help`"
+            ctx.fail(f"no command '{name}' ({hint})")
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:  # `tunebook ... | head`: stop quietly, like other CLIs
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            raise click.exceptions.Exit(0) from None
+        except OSError as exc:
+            from tunebook.errors import UserError
+
+            raise UserError(str(exc.strerror or exc), file=exc.filename,
+                            hint="check the path and its permissions") from None
+        except Exception as exc:
+            if os.environ.get("TUNEBOOK_DEBUG"):
+                raise
+            raise InternalError(exc) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -47,6 +77,16 @@ class LazyGroup(click.Group):
             raise
         command.name = name
         return command
+
+
+class InternalError(click.ClickException):
+    """An unexpected failure: one line, and how to see the traceback."""
+
+    exit_code = 3
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(f"internal error: {type(exc).__name__}: {exc} (hint: rerun with "
+                         "TUNEBOOK_DEBUG=1 for the traceback and report it)")
 
 
 @click.group(cls=LazyGroup,

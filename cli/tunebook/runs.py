@@ -15,6 +15,8 @@ import orjson
 from tunebook.errors import UserError
 
 MANIFEST = "manifest.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def runs_root(out: str | Path | None = None) -> Path:
@@ -42,6 +44,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; run files are for the whole team
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -67,18 +70,31 @@ def write_json(path: Path, value: Any) -> None:
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     path = run_dir / MANIFEST
     try:
-        return orjson.loads(path.read_bytes())
-    except FileNotFoundError:
+        manifest = orjson.loads(path.read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
         raise UserError("not a run directory (no manifest.json)", file=run_dir,
                         hint="pass a folder printed by `tunebook compile`") from None
     except orjson.JSONDecodeError as exc:
-        raise UserError(f"unreadable manifest: {exc}", file=path) from None
+        raise UserError(f"unreadable manifest: {exc}", file=path,
+                        hint="it is written atomically; restore it or start a new run") from None
+    if not isinstance(manifest, dict):
+        raise UserError("unreadable manifest: not a JSON object", file=path,
+                        hint="restore it or start a new run")
+    return manifest
+
+
+def read_manifest_lenient(run_dir: Path) -> dict[str, Any]:
+    """The manifest, or {} when it is missing or damaged (for listings and status reads)."""
+    try:
+        return read_manifest(run_dir)
+    except UserError:
+        return {}
 
 
 def update_manifest(run_dir: Path, **changes: Any) -> dict[str, Any]:
     """Merge ``changes`` into manifest.json (atomically) and return the new manifest."""
     path = run_dir / MANIFEST
-    manifest = orjson.loads(path.read_bytes()) if path.exists() else {}
+    manifest = read_manifest_lenient(run_dir)
     manifest.update(changes)
     manifest["updated_at"] = now_iso()
     write_json(path, manifest)

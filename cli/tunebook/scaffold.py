@@ -3,6 +3,8 @@ rendered in jinja2's sandbox, never over an existing file."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,20 @@ def render(template: str, **values: Any) -> str:
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True,
                                autoescape=False)
     env.globals["col"] = _column
+    env.filters["q"] = yaml_scalar
     return env.from_string((TEMPLATES / template).read_text(encoding="utf-8")).render(**values)
+
+
+def yaml_scalar(value: object) -> str:
+    """``value`` as a YAML scalar that reads back as the same string (quoted when needed),
+    so nothing a user types can inject keys or structure into a generated file."""
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", text) and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 
 def _column(text: str, width: int = 30) -> str:

@@ -29,6 +29,7 @@ def test_yaml_presets_have_metadata(kind):
         assert doc.data.get("name") == doc.name, doc.path
         assert isinstance(doc.data.get("version"), int), doc.path
         assert doc.data.get("description"), doc.path
+        assert doc.data.get("maintainer"), doc.path
         assert isinstance(doc.data.get("axolotl", {}), dict), doc.path
 
 

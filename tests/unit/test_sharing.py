@@ -188,3 +188,34 @@ def test_scaffolded_preset_extends(tmp_path, invoke, monkeypatch):
     assert result.exit_code == 0
     monkeypatch.setenv("TUNEBOOK_PRESET_PATH", str(tmp_path))
     assert load_preset_doc("hardware", "our-a100").data["vram_gb"] == 80
+
+
+@pytest.mark.parametrize("field, value", [
+    ("--data", "a'b: c"), ("--data", "x\ny: 1"), ("--data", "{{ 7*7 }}"), ("--data", "on"),
+])
+def test_scaffold_values_cannot_inject_yaml(tmp_path, invoke, field, value):
+    result = invoke("new", "inj", "--task", "chat", field, value, "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    data = yaml.safe_load((tmp_path / "inj.yaml").read_text())
+    assert data["dataset"]["path"] == value
+    assert set(data) == {"name", "description", "task", "model", "hardware", "method",
+                         "dataset", "eval", "training", "tracking"}
+
+
+def test_scaffold_preset_description_is_quoted(tmp_path, invoke, monkeypatch):
+    result = invoke("presets", "new", "hardware", "ours", "--description", "A100: our\nprice",
+                    "--maintainer", "ml\nx: 1", "--dir", str(tmp_path))
+    assert result.exit_code == 0
+    monkeypatch.setenv("TUNEBOOK_PRESET_PATH", str(tmp_path))
+    doc = load_preset_doc("hardware", "ours")
+    assert doc.data["description"] == "A100: our\nprice" and "x" not in doc.data
+
+
+def test_scaffold_rejects_unknown_model(tmp_path, runner):
+    from tunebook.cli import main
+
+    result = runner.invoke(main, ["new", "m", "--task", "chat", "--model", "nosuch",
+                                  "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown model 'nosuch'" in result.output

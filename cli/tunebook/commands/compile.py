@@ -87,7 +87,9 @@ def validate(recipe: str, overrides: tuple[str, ...]) -> None:
 
     compiled = prepare(recipe, overrides=list(overrides), build_model=True)
     with err.status("Validating with Axolotl's schema (imports torch, a few seconds)..."):
-        validate_compiled(compiled)
+        warnings = validate_compiled(compiled)
+    for warning in warnings:
+        err.print(f"[yellow]warning[/yellow]: {warning}", markup=True, highlight=False)
     err.print(f"[green]ok[/green]: {compiled.resolved.recipe.name} compiles to a valid "
               f"Axolotl config ({len(compiled.config)} keys)")
 

@@ -34,7 +34,10 @@ def new(name: str, task: str, model: str, gpu: str, data_path: str, folder: str)
 
     if not NAME_RE.match(name):
         raise UserError(f"'{name}' is not a valid recipe name", hint="letters, digits, .-_")
+    from tunebook.resolve import find_model
+
     load_preset_doc("hardware", gpu)  # fail early with a did-you-mean
+    find_model(model, None, None)
     task_doc = load_preset_doc("tasks", task)
     target = Path(folder) / f"{name}.yaml"
     schema = Path(__file__).resolve().parents[3] / "docs" / "recipe.schema.json"

@@ -40,7 +40,9 @@ def list_cmd(kind: str | None, as_json: bool) -> None:
     rows = []
     for k in [kind] if kind else PRESET_KINDS:
         for doc in iter_preset_docs(k):
-            rows.append({"kind": k, "name": doc.name, "version": doc.data.get("version"),
+            rows.append({"kind": k, "name": doc.name, "namespace": doc.namespace,
+                         "version": doc.data.get("version"),
+                         "maintainer": doc.data.get("maintainer"),
                          "description": doc.data.get("description", ""),
                          "path": display_path(doc.path)})
     if as_json:
@@ -49,19 +51,44 @@ def list_cmd(kind: str | None, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table()
-    for column in ("kind", "name", "version", "description", "path"):
+    columns = ("kind", "namespace", "name", "version", "maintainer", "description", "path")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c] if row[c] is not None else "") for c in
-                        ("kind", "name", "version", "description", "path")))
+        table.add_row(*(str(row[c] if row[c] is not None else "") for c in columns))
     out.print(table)
 
 
+def _kind_and_name(args: tuple[str, ...]) -> tuple[str, str]:
+    """`KIND NAME`, or just `NAME` when exactly one kind has a preset of that name."""
+    from tunebook.errors import UserError
+
+    if len(args) == 2:
+        if args[0] not in PRESET_KINDS:
+            raise UserError(f"unknown preset kind '{args[0]}'",
+                            hint=f"one of {', '.join(PRESET_KINDS)}")
+        return args[0], args[1]
+    if len(args) != 1:
+        raise UserError("expected [KIND] NAME", hint="e.g. `tunebook presets show rtx-4090`")
+    kinds = [k for k in PRESET_KINDS if preset_candidates(k, args[0])]
+    if len(kinds) == 1:
+        return kinds[0], args[0]
+    if not kinds:
+        from tunebook.errors import did_you_mean
+        from tunebook.presets import list_presets
+
+        every = [n for k in PRESET_KINDS for n in list_presets(k)]
+        raise UserError(f"no preset named '{args[0]}'",
+                        hint=did_you_mean(args[0], every) or "see `tunebook presets list`")
+    raise UserError(f"'{args[0]}' names a preset of several kinds: {', '.join(kinds)}",
+                    hint=f"say which: `tunebook presets show {kinds[0]} {args[0]}`")
+
+
 @presets.command()
-@click.argument("kind", type=KIND)
-@click.argument("name")
-def show(kind: str, name: str) -> None:
-    """Print a preset and where it is defined."""
+@click.argument("args", nargs=-1, required=True, metavar="[KIND] NAME")
+def show(args: tuple[str, ...]) -> None:
+    """Print a preset, resolved through `extends`, each key with its file:line."""
+    kind, name = _kind_and_name(args)
     doc = load_preset_doc(kind, name)
     chain = " <- ".join(display_path(p) for p, _ in doc.chain)
     click.echo(f"# {doc.qualified_name}: {chain} (sha256 {doc.sha256[:12]})")
@@ -74,10 +101,10 @@ def show(kind: str, name: str) -> None:
 
 
 @presets.command()
-@click.argument("kind", type=KIND)
-@click.argument("name")
-def where(kind: str, name: str) -> None:
-    """Every file defining KIND/NAME, highest priority first (the first one wins)."""
+@click.argument("args", nargs=-1, required=True, metavar="[KIND] NAME")
+def where(args: tuple[str, ...]) -> None:
+    """Every file defining NAME, highest priority first (the first one wins)."""
+    kind, name = _kind_and_name(args)
     found = preset_candidates(kind, name)
     if not found:
         load_preset_doc(kind, name)  # raises the did-you-mean error

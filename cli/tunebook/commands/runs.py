@@ -11,12 +11,13 @@ import orjson
 
 from tunebook.console import out
 from tunebook.provenance import display_path
+from tunebook.runs import read_manifest_lenient
 
 
 @click.command()
 @click.argument("recipe", required=False)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Runs folder (default ./runs or $TUNEBOOK_RUNS_DIR).")
+@click.option("--runs-dir", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Runs folder to list (default ./runs or $TUNEBOOK_RUNS_DIR).")
 @click.option("--json", "as_json", is_flag=True)
 def runs(recipe: str | None, out_dir: str | None, as_json: bool) -> None:
     """List runs (of RECIPE, or all): status, method, duration, best eval metric.
@@ -27,7 +28,14 @@ def runs(recipe: str | None, out_dir: str | None, as_json: bool) -> None:
     """
     from tunebook.runs import runs_root
 
-    rows = list_runs(runs_root(out_dir), recipe)
+    root = runs_root(out_dir)
+    rows = list_runs(root, recipe)
+    if not rows and not as_json:
+        from tunebook.console import err
+
+        err.print(f"no runs under {display_path(root)}" + (f" for '{recipe}'" if recipe else "")
+                  + " (`tunebook train RECIPE` makes one; --runs-dir picks another folder)")
+        return
     if as_json:
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
@@ -48,15 +56,18 @@ def list_runs(root: Path, recipe: str | None = None) -> list[dict[str, Any]]:
     pattern = f"{recipe}/*/manifest.json" if recipe else "*/*/manifest.json"
     rows = []
     for manifest_path in root.glob(pattern):
-        try:
-            manifest = orjson.loads(manifest_path.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            continue  # a run being written or a damaged one: skip, never crash the listing
         run_dir = manifest_path.parent
+        manifest = read_manifest_lenient(run_dir)
+        if not manifest:
+            rows.append({"run_dir": str(run_dir), "recipe": run_dir.parent.name,
+                         "status": "unreadable manifest", "method": None, "created_at": None,
+                         "seconds": None, "metric": None, "value": None})
+            continue
         metric, value = _best_metric(run_dir, manifest)
         rows.append({
             "run_dir": str(run_dir), "recipe": manifest.get("recipe_name"),
-            "status": manifest.get("status", "unknown"), "method": manifest.get("method"),
+            "status": str(manifest.get("status", "unknown")),
+            "method": str(manifest.get("method") or ""),
             "created_at": manifest.get("created_at"),
             "seconds": _seconds(manifest.get("started_at"), manifest.get("finished_at")),
             "metric": metric, "value": value,

@@ -86,7 +86,9 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
 
         try:
             with err.status("Validating with Axolotl's schema..."):
-                validate_compiled(compiled)
+                warnings = validate_compiled(compiled)
+            for warning in warnings:
+                err.print(f"[yellow]warning[/yellow]: {warning}")
         except click.ClickException:
             update_manifest(run_dir, status="failed", reason="axolotl validation", exit_code=2)
             raise
@@ -229,7 +231,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _status_of(run_dir: Path) -> str:
-    return str(_read_json(run_dir / "manifest.json").get("status", "failed"))
+    from tunebook.runs import read_manifest_lenient
+
+    return str(read_manifest_lenient(run_dir).get("status", "failed"))
 
 
 def on_finish(run_dir: Path, status: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunebook.lint.model import Example
-from tunebook.lint.registry import Rule
+from tunebook.lint.registry import Rule, threshold_value
 from tunebook.lint.report import Finding
 from tunebook.lint.settings import LintSettings
 
@@ -23,13 +23,10 @@ class Context:
         """Whether any of ``rules`` is enabled."""
         return any(r.code in self.enabled for r in rules)
 
-    def threshold(self, rule: Rule, key: str, default: Any) -> Any:
-        """``settings.thresholds[rule.name][key]`` (or by code), else ``default``."""
-        th = self.settings.thresholds
-        for k in (rule.name, rule.code):
-            if isinstance(th.get(k), dict) and key in th[k]:
-                return th[k][key]
-        return default
+    def threshold(self, rule: Rule, key: str) -> Any:
+        """``settings.thresholds[rule.name][key]`` (or by code, or category), else the default
+        declared with the rule (``registry.knob``)."""
+        return threshold_value(self.settings.thresholds, rule, key)
 
 
 def hit(rule: Rule, ex: Example, severity: str | None = None, **fields: object) -> Finding:

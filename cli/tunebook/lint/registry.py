@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tunebook.errors import UserError
 
@@ -32,6 +34,75 @@ _CODE = re.compile(r"^TB[1-9]\d{2}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
+KNOB_KINDS = ("int", "float", "list[str]")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One threshold of a rule: ``thresholds: {<rule>: {<name>: value}}``."""
+
+    name: str
+    kind: str
+    """One of KNOB_KINDS."""
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    min_open: bool = False
+    """``min`` itself is not allowed (a value must be greater than it)."""
+
+    def range_text(self) -> str:
+        if self.kind == "list[str]":
+            return "list of strings"
+        lo = "" if self.min is None else f"{'>' if self.min_open else '>='} {_num(self.min)}"
+        hi = "" if self.max is None else f"<= {_num(self.max)}"
+        rng = " and ".join(p for p in (lo, hi) if p)
+        noun = "integer" if self.kind == "int" else "number"
+        return f"{noun} {rng}" if rng else noun
+
+    def check(self, value: Any) -> Any:
+        """``value`` as this knob's type; ValueError(what is wrong) if it does not fit."""
+        if self.kind == "list[str]":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"must be a list of strings, got {value!r}")
+            return list(value)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if self.kind == "int" and ok and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not ok or (self.kind == "int" and not isinstance(value, int)) or value != value:
+            raise ValueError(f"must be an {self.range_text()}, got {value!r}")
+        low_bad = self.min is not None and (
+            value <= self.min if self.min_open else value < self.min
+        )
+        if low_bad or (self.max is not None and value > self.max):
+            raise ValueError(f"must be an {self.range_text()}, got {_num(value)}")
+        return value
+
+
+def knob(
+    name: str,
+    kind: str,
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    min_open: bool = False,
+) -> Knob:
+    if kind not in KNOB_KINDS:
+        raise ValueError(f"knob {name!r}: unknown kind {kind!r}")
+    k = Knob(name, kind, default, help, min, max, min_open)
+    if kind != "list[str]":
+        k.check(default)
+    return k
+
+
+def _num(v: float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 @dataclass(frozen=True)
 class Rule:
     """One lint rule: metadata only; the check lives in its category module."""
@@ -46,6 +117,11 @@ class Rule:
     doc: str
     default: bool = True
     """Enabled without ``select``."""
+    knobs: tuple[Knob, ...] = ()
+    """Its thresholds (``thresholds: {<name or code>: {<knob>: value}}``)."""
+
+    def knob(self, name: str) -> Knob | None:
+        return next((k for k in self.knobs if k.name == name), None)
 
     def format(self, **fields: object) -> str:
         return self.message.format(**fields) if fields else self.message
@@ -65,6 +141,7 @@ def define(
     fix: str,
     doc: str,
     default: bool = True,
+    knobs: tuple[Knob, ...] = (),
 ) -> Rule:
     """Register a rule; a duplicate code or name, or a malformed one, raises at import."""
     if not _CODE.match(code):
@@ -79,7 +156,9 @@ def define(
         raise ValueError(f"duplicate rule code {code} ({RULES[code].name} and {name})")
     if name in _BY_NAME:
         raise ValueError(f"duplicate rule name {name} ({_BY_NAME[name].code} and {code})")
-    rule = Rule(code, name, category, severity, message, fix, _dedent(doc), default)
+    if len({k.name for k in knobs}) != len(knobs):
+        raise ValueError(f"rule {code}: duplicate threshold names")
+    rule = Rule(code, name, category, severity, message, fix, _dedent(doc), default, knobs)
     RULES[code] = rule
     _BY_NAME[name] = rule
     return rule
@@ -122,22 +201,33 @@ def _check_selector(selector: str, setting: str, source: str | None) -> str:
     if norm == "ALL" or any(_matches(norm, r) for r in RULES.values()):
         return norm
     options = [*RULES, *_BY_NAME, *CATEGORIES]
-    close = difflib.get_close_matches(sel, options, n=1)
+    close = difflib.get_close_matches(norm, options, n=1)
     hint = (
         f"did you mean {close[0]}?"
         if close
-        else "selectors are codes (TB301), prefixes (TB3), names or categories"
+        else "selectors are codes (TB301), prefixes (TB3), names or categories; "
+        "see `tunebook lint --explain CODE`"
     )
     raise UserError(f"unknown rule selector '{selector}'", file=source, field=setting, hint=hint)
+
+
+def check_selectors(selectors: list[str], setting: str, source: str | None = None) -> list[str]:
+    """``selectors`` normalised; UserError naming ``setting`` (``--ignore``, ``lint.ignore``)
+    and ``source`` (the recipe file, or None for command-line flags) for an unknown one."""
+    return [_check_selector(s, setting, source) for s in selectors]
 
 
 def enabled_rules(
     select: list[str] | None = None, ignore: list[str] | None = None, *, source: str | None = None
 ) -> frozenset[str]:
     """Codes enabled by ``select``/``ignore``: for each rule the most specific matching selector
-    wins (ignore wins a tie); with no ``select`` the default rules are the starting set."""
-    sel = [_check_selector(s, "select", source) for s in select or []]
-    ign = [_check_selector(s, "ignore", source) for s in ignore or []]
+    wins (ignore wins a tie); with no ``select`` the default rules are the starting set.
+
+    Unknown selectors are blamed on ``lint.select``/``lint.ignore`` of ``source`` (the recipe)
+    when given (the command line checks its own flags first, see ``check_selectors``)."""
+    prefix = "lint." if source else ""
+    sel = check_selectors(select or [], f"{prefix}select", source)
+    ign = check_selectors(ignore or [], f"{prefix}ignore", source)
     out = set()
     for rule in RULES.values():
         best_sel = max(
@@ -155,6 +245,114 @@ def enabled_rules(
         if on:
             out.add(rule.code)
     return frozenset(out)
+
+
+def threshold_rules(key: str) -> list[Rule]:
+    """The rules a ``thresholds`` key addresses: a code, a rule name, or a category."""
+    k = str(key).strip()
+    rule = RULES.get(k.upper()) or _BY_NAME.get(k.lower())
+    if rule is not None:
+        return [rule]
+    return [r for r in RULES.values() if r.category == k.lower()]
+
+
+def threshold_value(thresholds: Mapping[str, Any], rule: Rule, name: str) -> Any:
+    """``thresholds[rule][name]`` by rule name, then code, then category; else the knob's
+    registered default."""
+    for key in (rule.name, rule.code, rule.category):
+        entry = thresholds.get(key)
+        if isinstance(entry, Mapping) and name in entry:
+            return entry[name]
+    knob = rule.knob(name)
+    if knob is None:
+        raise KeyError(f"rule {rule.code} has no threshold {name!r}")
+    return knob.default
+
+
+def validate_thresholds(
+    thresholds: Any, source: str | None = None, setting: str = "lint.thresholds"
+) -> dict[str, dict[str, Any]]:
+    """``thresholds`` checked against the registered knobs and converted to their types.
+
+    UserError (field ``lint.thresholds.<rule>.<knob>``, file ``source``) for an unknown rule,
+    a rule without thresholds, an unknown knob (with did-you-mean), or a value of the wrong
+    type or out of range."""
+    if thresholds is None:
+        return {}
+    if not isinstance(thresholds, Mapping):
+        raise UserError(
+            "must be a mapping of rule name to {threshold: value}",
+            file=source,
+            field=setting,
+            hint="e.g. thresholds: {near-duplicate-example: {jaccard: 0.85}}",
+        )
+    with_knobs = [r for r in RULES.values() if r.knobs]
+    out: dict[str, dict[str, Any]] = {}
+    for key, entry in thresholds.items():
+        where = f"{setting}.{key}"
+        rules = threshold_rules(str(key))
+        if not rules:
+            options = [
+                *(r.name for r in with_knobs),
+                *(r.code for r in with_knobs),
+                *sorted({r.category for r in with_knobs}),
+            ]
+            close = difflib.get_close_matches(str(key).strip().lower(), options, n=1)
+            if not close:
+                close = difflib.get_close_matches(str(key).strip().upper(), options, n=1)
+            raise UserError(
+                f"unknown lint rule '{key}'",
+                file=source,
+                field=where,
+                hint=f"did you mean {close[0]}?" if close else _knob_overview(with_knobs),
+            )
+        knobs = {k.name: k for r in rules for k in r.knobs}
+        if not knobs:
+            raise UserError(
+                f"rule '{key}' has no thresholds",
+                file=source,
+                field=where,
+                hint=_knob_overview(with_knobs),
+            )
+        if not isinstance(entry, Mapping):
+            example = next(iter(knobs.values()))
+            raise UserError(
+                "must be a mapping of threshold name to value",
+                file=source,
+                field=where,
+                hint=f"e.g. {{{example.name}: {_show(example.default)}}}",
+            )
+        checked: dict[str, Any] = {}
+        for name, value in entry.items():
+            k = knobs.get(str(name))
+            if k is None:
+                close = difflib.get_close_matches(str(name), list(knobs), n=1)
+                listed = ", ".join(knobs)
+                hint = f"did you mean {close[0]}?" if close else f"'{key}' takes: {listed}"
+                raise UserError(
+                    f"unknown threshold '{name}'", file=source, field=f"{where}.{name}", hint=hint
+                )
+            try:
+                checked[k.name] = k.check(value)
+            except ValueError as exc:
+                raise UserError(
+                    str(exc),
+                    file=source,
+                    field=f"{where}.{name}",
+                    hint=f"{k.help} (default {_show(k.default)})",
+                ) from None
+        out[str(key)] = checked
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return _num(value)
+
+
+def _knob_overview(rules: list[Rule]) -> str:
+    return "rules with thresholds: " + ", ".join(r.name for r in rules)
 
 
 def _dedent(text: str) -> str:

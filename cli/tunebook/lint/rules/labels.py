@@ -6,7 +6,7 @@ from collections import Counter
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example, Locations
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 
 UNKNOWN_LABEL = define(
@@ -53,6 +53,15 @@ IMBALANCE = define(
     Options
         ``thresholds: {label-imbalance: {max_ratio: 10}}``.
     """,
+    knobs=(
+        knob(
+            "max_ratio",
+            "float",
+            10.0,
+            "most/least frequent label count ratio above which the labels are imbalanced",
+            min=1,
+        ),
+    ),
 )
 RULES = (UNKNOWN_LABEL, IMBALANCE)
 
@@ -79,7 +88,6 @@ class Checker:
             return [hit(UNKNOWN_LABEL, self.where.example(gid), label=label[:60])]
         return []
 
-
     def finish(self) -> list[Finding]:
         if IMBALANCE.code not in self.ctx.enabled or not self.counts:
             return []
@@ -90,7 +98,7 @@ class Checker:
             counts.setdefault(label, 0)
         if len(counts) < 2:
             return []
-        ratio = float(self.ctx.threshold(IMBALANCE, "max_ratio", 10))
+        ratio = float(self.ctx.threshold(IMBALANCE, "max_ratio"))
         (top, n_top), (low, n_low) = (
             counts.most_common(1)[0],
             min(counts.items(), key=lambda kv: kv[1]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tunebook.lint.context import Context, hit
 from tunebook.lint.minhash import NearDuplicateIndex
 from tunebook.lint.model import Example, Locations
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 from tunebook.lint.rules import leakage
 
@@ -33,14 +33,26 @@ NEAR_DUPLICATE = define(
     Options
         ``thresholds: {near-duplicate-example: {jaccard: 0.8, shingle: 3}}``.
     """,
+    knobs=(
+        knob(
+            "jaccard",
+            "float",
+            0.8,
+            "word-shingle Jaccard similarity at or above which two examples are near-duplicates (also TB422)",
+            min=0,
+            max=1,
+            min_open=True,
+        ),
+        knob("shingle", "int", 3, "words per shingle", min=1, max=20),
+    ),
 )
 RULES = (NEAR_DUPLICATE,)
 
 
 def index_for(ctx: Context) -> NearDuplicateIndex:
     return NearDuplicateIndex(
-        threshold=float(ctx.threshold(NEAR_DUPLICATE, "jaccard", 0.8)),
-        k=int(ctx.threshold(NEAR_DUPLICATE, "shingle", 3)),
+        threshold=float(ctx.threshold(NEAR_DUPLICATE, "jaccard")),
+        k=int(ctx.threshold(NEAR_DUPLICATE, "shingle")),
     )
 
 

@@ -7,7 +7,7 @@ from array import array
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example, Locations
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 
 LENGTH_OUTLIER = define(
@@ -31,6 +31,23 @@ LENGTH_OUTLIER = define(
     Options
         ``thresholds: {response-length-outlier: {z: 4.5, min_examples: 50}}``.
     """,
+    knobs=(
+        knob(
+            "z",
+            "float",
+            4.5,
+            "robust z-score of the log response length above which an example is reported",
+            min=0,
+            min_open=True,
+        ),
+        knob(
+            "min_examples",
+            "int",
+            50,
+            "training examples needed before outliers are looked for",
+            min=1,
+        ),
+    ),
 )
 RULES = (LENGTH_OUTLIER,)
 _MAD_SCALE = 0.6745
@@ -59,9 +76,9 @@ class Checker:
 
     def finish(self) -> list[Finding]:
         n = len(self.logs)
-        if n < int(self.ctx.threshold(LENGTH_OUTLIER, "min_examples", 50)):
+        if n < int(self.ctx.threshold(LENGTH_OUTLIER, "min_examples")):
             return []
-        limit = float(self.ctx.threshold(LENGTH_OUTLIER, "z", 4.5))
+        limit = float(self.ctx.threshold(LENGTH_OUTLIER, "z"))
         import numpy as np
 
         logs = np.frombuffer(self.logs, dtype=np.float32).astype(np.float64)

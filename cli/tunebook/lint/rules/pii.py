@@ -7,7 +7,7 @@ import re
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example
-from tunebook.lint.registry import Rule, define
+from tunebook.lint.registry import Rule, define, knob
 from tunebook.lint.report import Finding
 
 _PII_WHY = (
@@ -35,6 +35,11 @@ EMAIL = define(
     Options
         ``thresholds: {{email-address: {{allow_domains: [mycorp.com]}}}}``.
     """,
+    knobs=(
+        knob(
+            "allow_domains", "list[str]", [], "e-mail domains (and their subdomains) not reported"
+        ),
+    ),
 )
 PHONE = define(
     "TB602",
@@ -186,7 +191,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _email(text: str, ctx: Context) -> str | None:
-    allow = tuple(ctx.threshold(EMAIL, "allow_domains", ()))
+    allow = tuple(ctx.threshold(EMAIL, "allow_domains"))
     for m in _EMAIL.finditer(text):
         domain = m.group(1).lower()
         if domain.endswith(_RESERVED_TLDS) or any(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 
 INVALID_JSON = define(
     "TB100",
@@ -149,6 +149,7 @@ UNKNOWN_KEY = define(
     Options
         ``thresholds: {unknown-key: {allow: [my_field]}}`` accepts extra keys.
     """,
+    knobs=(knob("allow", "list[str]", [], "extra record keys that are accepted"),),
 )
 MISSING_FIELD = define(
     "TB107",

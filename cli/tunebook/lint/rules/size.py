@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tunebook.lint.context import Context
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 
 TOO_FEW = define(
@@ -26,6 +26,7 @@ TOO_FEW = define(
     Options
         ``thresholds: {too-few-examples: {min_error: 10}}``.
     """,
+    knobs=(knob("min_error", "int", 10, "fewer training examples than this is an error", min=0),),
 )
 FEW = define(
     "TB802",
@@ -46,14 +47,17 @@ FEW = define(
     Options
         ``thresholds: {few-examples: {min_warning: 100}}``.
     """,
+    knobs=(
+        knob("min_warning", "int", 100, "fewer training examples than this is a warning", min=0),
+    ),
 )
 RULES = (TOO_FEW, FEW)
 
 
 def finish(n_train: int, ctx: Context, file: str | None) -> list[Finding]:
     """Findings for a training set of ``n_train`` valid examples."""
-    low = int(ctx.threshold(TOO_FEW, "min_error", 10))
-    warn = int(ctx.threshold(FEW, "min_warning", 100))
+    low = int(ctx.threshold(TOO_FEW, "min_error"))
+    warn = int(ctx.threshold(FEW, "min_warning"))
     if n_train < low and TOO_FEW.code in ctx.enabled:
         return [Finding(TOO_FEW, TOO_FEW.format(n=n_train, minimum=low), file)]
     if low <= n_train < warn and FEW.code in ctx.enabled:

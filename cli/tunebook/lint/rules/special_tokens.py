@@ -6,7 +6,7 @@ import re
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 
 KNOWN_TOKENS = (
@@ -55,12 +55,13 @@ SPECIAL_TOKEN = define(
     Options
         ``thresholds: {special-token-in-content: {allow: ["<s>"]}}``.
     """,
+    knobs=(knob("allow", "list[str]", [], "special-token strings allowed in content"),),
 )
 RULES = (SPECIAL_TOKEN,)
 
 
 def build_pattern(ctx: Context) -> re.Pattern[str] | None:
-    allow = set(ctx.threshold(SPECIAL_TOKEN, "allow", []))
+    allow = set(ctx.threshold(SPECIAL_TOKEN, "allow"))
     tokens = {t for t in (*KNOWN_TOKENS, *ctx.added_tokens) if t and t not in allow}
     if not tokens:
         return None
@@ -70,7 +71,7 @@ def build_pattern(ctx: Context) -> re.Pattern[str] | None:
 def _gates(ctx: Context) -> tuple[str, ...]:
     """Substrings one of which every token contains: its first non-alphanumeric character
     (``<``, ``[``, ``|``), or the whole token when it has none."""
-    allow = set(ctx.threshold(SPECIAL_TOKEN, "allow", []))
+    allow = set(ctx.threshold(SPECIAL_TOKEN, "allow"))
     gates = set()
     for t in (*KNOWN_TOKENS, *ctx.added_tokens):
         if t and t not in allow:

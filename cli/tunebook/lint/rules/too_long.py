@@ -17,7 +17,7 @@ from typing import Any
 
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example
-from tunebook.lint.registry import define
+from tunebook.lint.registry import define, knob
 from tunebook.lint.report import Finding
 from tunebook.lint.rules import roles, trainable
 from tunebook.lint.tokenizer import ModelTokenizer, TemplateError
@@ -54,6 +54,15 @@ TOO_LONG = define(
     Options
         Needs ``--model`` (a local tokenizer); ``--seq-len``.
     """,
+    knobs=(
+        knob(
+            "sample",
+            "int",
+            2048,
+            "training examples whose tokens are counted exactly (a uniform sample)",
+            min=1,
+        ),
+    ),
 )
 MAYBE_TOO_LONG = define(
     "TB502",
@@ -131,7 +140,7 @@ class TokenSample:
     gid) of the train examples the template accepts; rendered and counted at the end."""
 
     def __init__(self, ctx: Context) -> None:
-        self.size = int(ctx.threshold(TOO_LONG, "sample", 2048))
+        self.size = int(ctx.threshold(TOO_LONG, "sample"))
         self.seq = ctx.settings.sequence_len
         self.gids: list[int] = []
         self.seen = 0
