@@ -51,5 +51,8 @@ def fail_on(resolved: Resolved) -> str:
 def run_lint(settings: LintSettings) -> Any:
     """Run the linter (imported lazily: it is a large package)."""
     from tunebook.lint import lint_dataset
+    from tunebook.planning import remember_token_stats
 
-    return lint_dataset(settings)
+    report = lint_dataset(settings)
+    remember_token_stats(list(settings.files), report.to_dict())
+    return report

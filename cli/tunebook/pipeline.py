@@ -10,7 +10,7 @@ from tunebook import __version__
 from tunebook.compile import Compiled, compile_config, render_axolotl_yaml
 from tunebook.errors import UserError, raise_collected
 from tunebook.lockfile import build_lock, dump_lock
-from tunebook.planning import make_plan
+from tunebook.planning import make_plan, pins_from_overrides
 from tunebook.recipe import load_recipe
 from tunebook.resolve import Resolved, resolve
 from tunebook.runs import new_run_dir, now_iso, runs_root, write_json, write_new
@@ -37,7 +37,8 @@ def prepare(
     """Load, resolve, plan and compile ``target``; check every key against Axolotl's fields."""
     resolved = resolve(load_recipe(target))
     what_if = what_if or WhatIf()
-    plan = make_plan(resolved, gpu=what_if.gpu, gpus=what_if.gpus, vram_gb=what_if.vram_gb)
+    plan = make_plan(resolved, gpu=what_if.gpu, gpus=what_if.gpus, vram_gb=what_if.vram_gb,
+                     pins=pins_from_overrides(resolved, list(overrides or [])))
     base_model_dir = _tiny_model_dir(resolved) if build_model else None
     compiled = compile_config(resolved, plan, run_dir=run_dir, cli_overrides=overrides,
                               base_model_dir=base_model_dir)

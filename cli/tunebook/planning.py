@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,75 @@ def estimate_dataset_tokens(files: list[Path]) -> int:
     return int(total / BYTES_PER_TOKEN)
 
 
+# Axolotl keys the planner decides; an override of one becomes a pin the plan must honour.
+PLANNED_KEYS = {"micro_batch_size": "micro_batch_size",
+                "gradient_checkpointing": "gradient_checkpointing",
+                "sequence_len": "sequence_len"}
+
+
+def pins_from_overrides(resolved: Resolved, cli_overrides: list[str]) -> dict[str, Any]:
+    """Planner-controlled keys set in the recipe's `overrides` or on the command line, so the
+    plan (memory, accumulation) is computed for them instead of silently contradicted."""
+    from tunebook.compile import parse_cli_value
+
+    pins: dict[str, Any] = {}
+    for key, value in (resolved.recipe.get("overrides") or {}).items():
+        if key in PLANNED_KEYS:
+            pins[PLANNED_KEYS[key]] = value
+    for item in cli_overrides:
+        key, sep, raw = item.partition("=")
+        if sep and key.strip() in PLANNED_KEYS:
+            pins[PLANNED_KEYS[key.strip()]] = parse_cli_value(raw)
+    return pins
+
+
+def _stats_path(files: list[Path]) -> Path:
+    """Cache file for the token statistics of exactly these files (path, size, mtime)."""
+    import hashlib
+
+    from tunebook.tiny_data import cache_root
+
+    digest = hashlib.sha256()
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return cache_root() / "token-stats" / f"{digest.hexdigest()[:24]}.json"
+
+
+def remember_token_stats(files: list[Path], report: dict[str, Any]) -> None:
+    """Keep the linter's token statistics so `plan` can size the run from the real data."""
+    tokens = report.get("tokens") or {}
+    examples = (report.get("summary") or {}).get("examples") or 0
+    if not files or not tokens.get("p99") or not examples:
+        return
+    import orjson
+
+    from tunebook.runs import atomic_write
+
+    stats = {"p99": tokens["p99"], "max": tokens.get("max"), "p50": tokens.get("p50"),
+             "examples": examples, "tokens": int(tokens.get("p50", 0)) * int(examples),
+             "tokenizer": tokens.get("tokenizer")}
+    with contextlib.suppress(OSError):  # a cache: never fail a lint for it
+        atomic_write(_stats_path(files), orjson.dumps(stats))
+
+
+def recall_token_stats(files: list[Path]) -> dict[str, Any] | None:
+    """The linter's token statistics for these files, when it has counted them."""
+    import orjson
+
+    try:
+        return orjson.loads(_stats_path(files).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
+def sequence_len_from_p99(p99: int, model_max: int | None) -> int:
+    """The dataset's p99 token length rounded up to a multiple of 256 (at least 256), capped
+    at the model's context: long enough for 99% of examples without padding waste."""
+    length = max(256, -(-int(p99) // 256) * 256)
+    return min(length, int(model_max)) if model_max else length
+
+
 def make_plan(
     resolved: Resolved,
     *,
@@ -32,6 +102,7 @@ def make_plan(
     gpus: int | None = None,
     vram_gb: float | None = None,
     dataset_tokens: int | None = None,
+    pins: dict[str, Any] | None = None,
 ) -> Any:
     """Ask the planner how to train this recipe (``gpu``/``gpus``/``vram_gb`` ask what-if)."""
     from tunebook.planner import PlanRequest, plan_training
@@ -43,6 +114,16 @@ def make_plan(
         except UserError as exc:
             raise UserError(exc.bare_message, field="--gpu", hint=exc.hint) from None
     training = {key: knob.value for key, knob in resolved.training.items()}
+    stats = recall_token_stats(resolved.train_files)
+    if stats is not None:
+        seq_knob = resolved.training.get("sequence_len")
+        if seq_knob is None or seq_knob.origin.layer != "recipe":
+            model_max = (resolved.model.data.get("architecture") or {}).get(
+                "max_position_embeddings")
+            training["sequence_len"] = sequence_len_from_p99(stats["p99"], model_max)
+        if dataset_tokens is None:
+            dataset_tokens = int(stats["tokens"])
+    training.update(pins or {})
     lora = {key: knob.value for key, knob in resolved.lora.items()}
     target_modules = lora.get("target_modules")
     request = PlanRequest(

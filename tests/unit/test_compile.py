@@ -185,3 +185,14 @@ def test_exclusive_axolotl_keys_replace_each_other():
     compiled = prepare("demo", overrides=["eval_steps=5", "save_steps=10"])
     assert compiled.config["eval_steps"] == 5 and "evals_per_epoch" not in compiled.config
     assert compiled.config["save_steps"] == 10 and "saves_per_epoch" not in compiled.config
+
+
+def test_overriding_a_planned_key_replans():
+    base = prepare("support-tone")
+    assert base.plan.micro_batch_size > 1
+    compiled = prepare("support-tone", overrides=["micro_batch_size=1"])
+    assert compiled.config["micro_batch_size"] == 1
+    assert compiled.plan.micro_batch_size == 1
+    effective = base.plan.micro_batch_size * base.plan.gradient_accumulation_steps
+    assert compiled.config["gradient_accumulation_steps"] == effective
+    assert compiled.plan.peak_gib < base.plan.peak_gib

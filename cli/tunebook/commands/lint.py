@@ -142,8 +142,16 @@ def build_settings(
     excess_length_strategy: str | None = None,
 ):
     """LintSettings from data files and options, or from a recipe (command-line wins)."""
+    from tunebook.lint.registry import check_selectors
     from tunebook.lint.settings import LintSettings
 
+    # Selectors from flags are checked here, so that an unknown one names the flag, not the
+    # recipe (the recipe's own lint.select/lint.ignore are checked by the engine).
+    select = check_selectors(select or [], "--select")
+    ignore = check_selectors(ignore or [], "--ignore")
+    for target in targets:
+        if Path(target).is_dir():
+            raise _directory_error(target)
     data = [t for t in targets if is_data_file(t)]
     if data:
         if len(data) != len(targets):
@@ -189,6 +197,28 @@ def build_settings(
     if model:
         apply_model(settings, model)
     return settings
+
+
+def _directory_error(target: str) -> UserError:
+    """`tunebook lint DIR`: say it is a directory and which files to pass instead."""
+    from tunebook.lint.readers import DATA_SUFFIXES
+
+    try:
+        found = sorted(
+            p.name
+            for p in Path(target).iterdir()
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+        )
+    except OSError:
+        found = []
+    base = target.rstrip("/") or "/"
+    if found:
+        shown = " ".join(str(Path(base) / n) for n in found[:3])
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        hint = f"pass the data files in it, e.g. `tunebook lint {shown}`{more}, or a recipe"
+    else:
+        hint = "pass data files (.jsonl/.json/.parquet/.csv) or a recipe file, not a directory"
+    return UserError(f"'{target}' is a directory", hint=hint)
 
 
 def apply_model(settings, model: str) -> None:

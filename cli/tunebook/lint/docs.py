@@ -29,7 +29,22 @@ def rule_markdown(rule: Rule) -> str:
             lines += ["```", body, "```", ""]
         else:
             lines += [body, ""]
+    lines += thresholds_markdown(rule)
     return "\n".join(lines)
+
+
+def thresholds_markdown(rule: Rule) -> list[str]:
+    """The rule's declared thresholds (``registry.knob``) as a Markdown list."""
+    if not rule.knobs:
+        return []
+    out = ["**Thresholds**", ""]
+    for k in rule.knobs:
+        default = "[]" if k.kind == "list[str]" and not k.default else repr(k.default)
+        out.append(
+            f"- `lint.thresholds.{rule.name}.{k.name}`: {k.help}; "
+            f"{k.range_text()}, default `{default}`"
+        )
+    return [*out, ""]
 
 
 def doc_sections(rule: Rule) -> dict[str, str]:
@@ -58,7 +73,9 @@ def render() -> str:
         "",
         "`tunebook lint RECIPE|FILE` checks a dataset before any GPU time is spent. Select or",
         "ignore rules by code (`TB301`), code prefix (`TB3`), name or category; the more",
-        "specific selector wins. Thresholds go under `thresholds:` by rule name.",
+        "specific selector wins. Thresholds go under the recipe's `lint.thresholds:` by rule",
+        "name (or code, or category); each rule lists the ones it takes, and unknown or",
+        "out-of-range ones are errors.",
         "`tunebook lint --explain CODE` prints one entry.",
         "",
         "| Code | Name | Category | Severity |",

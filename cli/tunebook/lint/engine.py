@@ -8,7 +8,9 @@ merge the chunks' results here, in file order.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -20,7 +22,7 @@ from tunebook.lint.context import Context, hit
 from tunebook.lint.formats import Normalizer, detect_format
 from tunebook.lint.model import Example, Locations
 from tunebook.lint.readers import Record, _parse_line, _reject_binary, iter_records
-from tunebook.lint.registry import RULES, enabled_rules
+from tunebook.lint.registry import RULES, enabled_rules, threshold_value, validate_thresholds
 from tunebook.lint.report import Finding, LintReport
 from tunebook.lint.rules import (
     duplicate,
@@ -47,15 +49,18 @@ def lint_dataset(
     settings: LintSettings, *, progress: bool = False, jobs: int | None = None
 ) -> LintReport:
     """Lint the training (and eval) files of ``settings``; never raises for bad data, only
-    UserError for unusable input (missing file, binary file, unknown selector).
+    UserError for unusable input (missing file, binary file, unknown selector, a bad
+    threshold).
 
     ``jobs``: worker processes for large JSONL files (default: the usable CPUs, at most 8;
     1 scans in-process)."""
     start = time.perf_counter()
+    thresholds = validate_thresholds(settings.thresholds, settings.source)
+    settings = dataclasses.replace(settings, thresholds=thresholds)
     enabled = enabled_rules(settings.select, settings.ignore, source=settings.source)
     report = LintReport(files=[str(p) for p in [*settings.files, *settings.eval_files]])
     tok = _tokenizer(settings, report)
-    allow = frozenset(settings.thresholds.get("unknown-key", {}).get("allow", []))
+    allow = frozenset(threshold_value(thresholds, schema.UNKNOWN_KEY, "allow"))
     ctx = Context(settings, enabled, added_tokens=tok.added_tokens if tok else ())
     where = Locations()
     scanner = scan.Scanner(ctx, tok)
@@ -195,7 +200,7 @@ def _chunks(
             jobs_list = _jsonl_jobs(path, settings, allow, split)
             size = path.stat().st_size
             if pool is None and jobs > 1 and size >= POOL_MIN_BYTES and len(jobs_list) > 1:
-                pool = _pool(jobs)
+                pool = _pool(jobs, scanner)
             if pool is None:
                 for job in jobs_list:
                     res = scan.scan_jsonl_chunk(job)
@@ -225,14 +230,28 @@ def _chunks(
             pool.join()
 
 
-def _pool(jobs: int):
+def _pool(jobs: int, scanner: scan.Scanner):
+    """A pool of ``jobs`` workers that know ``scanner``, or None to scan in-process.
+
+    Forked workers inherit the scanner for free; but forking a process that has imported
+    torch (the training command lints after Axolotl's validation imported it) can deadlock
+    on its threads' locks, so then the workers start fresh ('forkserver', else 'spawn') and
+    get the scanner pickled. A scanner that cannot be pickled scans in-process."""
     import multiprocessing as mp
 
-    try:
-        ctx = mp.get_context("fork")
-    except ValueError:  # no fork (Windows, macOS spawn-only builds): scan in-process
+    methods = mp.get_all_start_methods()
+    if "torch" not in sys.modules and "fork" in methods:
+        return mp.get_context("fork").Pool(jobs)
+    method = next((m for m in ("forkserver", "spawn") if m in methods), None)
+    if method is None:
         return None
-    return ctx.Pool(jobs)
+    import pickle
+
+    try:
+        payload = pickle.dumps(scanner, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # e.g. a tokenizer object that does not pickle
+        return None
+    return mp.get_context(method).Pool(jobs, initializer=scan.install, initargs=(payload,))
 
 
 def _is_jsonl(path: Path) -> bool:

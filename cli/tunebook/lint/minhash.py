@@ -8,6 +8,7 @@ pairs are re-read to verify each pair by exact Jaccard (no false positives from 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from hashlib import blake2b
 from itertools import chain
 
 import numpy as np
@@ -22,6 +23,29 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+class _WordHashes(dict):
+    """word -> stable signed 64-bit hash (blake2b; Python's ``hash()`` of a str changes with
+    PYTHONHASHSEED, which would make the reported pairs vary between runs). A cache: a word is
+    hashed once per process; cleared past ``LIMIT`` words to bound memory."""
+
+    LIMIT = 1_000_000
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        digest = blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        value = self[word] = int.from_bytes(digest, "little", signed=True)
+        return value
+
+
+_WORD_HASH = _WordHashes()
+
+
+def word_hash(word: str) -> int:
+    """The stable 64-bit hash of one word (as used for shingles)."""
+    return _WORD_HASH[word]
+
+
 def shingle_hashes(words: list[list[str]], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Flat uint64 hashes of each word list's k-shingles and the row offsets (len+1).
 
@@ -30,7 +54,9 @@ def shingle_hashes(words: list[list[str]], k: int = 3) -> tuple[np.ndarray, np.n
     lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     total = int(lens.sum())
     flat = np.fromiter(
-        chain.from_iterable(map(hash, w) for w in words), dtype=np.int64, count=total
+        chain.from_iterable(map(_WORD_HASH.__getitem__, w) for w in words),
+        dtype=np.int64,
+        count=total,
     )
     flat = flat.view(np.uint64)
     ends = np.cumsum(lens)

@@ -72,12 +72,12 @@ class Knob:
         if self.kind == "int" and ok and isinstance(value, float) and value.is_integer():
             value = int(value)
         if not ok or (self.kind == "int" and not isinstance(value, int)) or value != value:
-            raise ValueError(f"must be an {self.range_text()}, got {value!r}")
+            raise ValueError(f"must be {_a(self.range_text())}, got {value!r}")
         low_bad = self.min is not None and (
             value <= self.min if self.min_open else value < self.min
         )
         if low_bad or (self.max is not None and value > self.max):
-            raise ValueError(f"must be an {self.range_text()}, got {_num(value)}")
+            raise ValueError(f"must be {_a(self.range_text())}, got {_num(value)}")
         return value
 
 
@@ -97,6 +97,10 @@ def knob(
     if kind != "list[str]":
         k.check(default)
     return k
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _num(v: float) -> str:

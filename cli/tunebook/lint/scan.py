@@ -182,7 +182,15 @@ def jsonl_items(data: bytes, first: bool, counter: list[int]) -> Iterable[Item]:
 
 
 _SCANNER: Scanner | None = None
-"""The scanner of the run in progress (inherited by forked workers)."""
+"""The scanner of the run in progress (inherited by forked workers, or set by ``install``)."""
+
+
+def install(payload: bytes) -> None:
+    """Pool initializer of workers that are not forked: the pickled scanner of the run."""
+    import pickle
+
+    global _SCANNER
+    _SCANNER = pickle.loads(payload)
 
 
 def scan_jsonl_chunk(job: tuple[str, int, int, str | None, str, frozenset[str]]) -> ChunkResult:

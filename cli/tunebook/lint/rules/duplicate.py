@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hashlib import blake2b
+
 from tunebook.lint.context import Context, hit
 from tunebook.lint.model import Example, Locations
 from tunebook.lint.registry import define
@@ -35,8 +37,11 @@ RULES = (DUPLICATE,)
 
 def fingerprint(ex: Example) -> int:
     """A 64-bit hash of the normalised, role-tagged conversation (the words of ``normalised``:
-    equal word lists are exactly equal normalised texts)."""
-    return hash((ex.roles, tuple(ex.words)))
+    equal word lists are exactly equal normalised texts). Stable across processes and runs
+    (blake2b, not ``hash()``, which PYTHONHASHSEED randomises)."""
+    text = "\x00".join(ex.roles) + "\x01" + " ".join(ex.words)
+    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 class Checker:
