@@ -283,6 +283,8 @@ def _apply_tracking(cfg: Layered, resolved: Resolved, run: str) -> None:
     tracking = recipe.get("tracking")
     if tracking in (None, "off", False):
         return
+    if tracking is True:
+        tracking = {}
     origin = recipe.origin("tracking")
     cfg.set("wandb_project", tracking.get("project", recipe.name),
             recipe.origin("tracking", "project") if "project" in tracking else origin)
@@ -352,7 +354,14 @@ def _apply_cli_overrides(cfg: Layered, overrides: list[str]) -> None:
     problems: list[UserError] = []
     for item in overrides:
         if item.startswith("~") and "=" not in item:
-            cfg.drop(item[1:].strip())
+            key = item[1:].strip()
+            if key not in cfg.values:
+                from tunebook.errors import did_you_mean
+
+                problems.append(UserError(
+                    f"'{item}': there is no key '{key}' to remove", field="override",
+                    hint=did_you_mean(key, list(cfg.values)) or "`tunebook explain` lists them"))
+            cfg.drop(key)
             continue
         key, sep, raw = item.partition("=")  # split on the first '=' only
         key = key.strip()

@@ -64,7 +64,7 @@ def check_axolotl_keys(compiled: Compiled) -> None:
     fields = {**load_fields(), **plugin_fields()}
     problems: list[UserError] = []
     for key_path, suggestion in unknown_keys(compiled.config, fields=fields):
-        origin = compiled.origins.get(_top_key(key_path))
+        origin = compiled.origins.get(key_path) or compiled.origins.get(_top_key(key_path))
         hint = f"did you mean '{suggestion}'?" if suggestion else (
             "see Axolotl's config reference; `make axolotl-fields` lists the known keys")
         problems.append(UserError(
@@ -72,7 +72,7 @@ def check_axolotl_keys(compiled: Compiled) -> None:
             file=origin.file if origin else None, line=origin.line if origin else None,
             field=_field_name(origin, key_path), hint=hint))
     for key_path, message in bad_values(compiled.config, fields=fields):
-        origin = compiled.origins.get(_top_key(key_path))
+        origin = compiled.origins.get(key_path) or compiled.origins.get(_top_key(key_path))
         problems.append(UserError(
             message, file=origin.file if origin else None, line=origin.line if origin else None,
             field=_field_name(origin, key_path)))
@@ -150,8 +150,10 @@ def _write_heldout_split(compiled: Compiled, run_dir: Path) -> None:
                     task=str(recipe.data["task"]), fmt=str(resolved.dataset_format.value),
                     fields=recipe.get("dataset", "fields") or {})
     except UserError as exc:
+        if exc.field != "eval.holdout":
+            raise
         origin = recipe.origin("eval", "holdout")
-        raise UserError(exc.bare_message, file=origin.file, line=origin.line,
+        raise UserError(exc.bare_message, file=origin.file or recipe.path, line=origin.line,
                         field="eval.holdout", hint=exc.hint) from None
 
 

@@ -209,7 +209,8 @@ def _schema_errors(tracked: Tracked) -> list[UserError]:
     validator = jsonschema.Draft202012Validator(RECIPE_SCHEMA)
     problems: list[UserError] = []
     data = plain(tracked.data)
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+    errors = [e for top in validator.iter_errors(data) for e in _specific(top)]
+    for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         if error.validator == "additionalProperties":
             continue  # reported with a did-you-mean by _unknown_keys
         key_path = tuple(error.absolute_path)
@@ -219,6 +220,21 @@ def _schema_errors(tracked: Tracked) -> list[UserError]:
             field=dotted, hint=_schema_hint(error),
         ))
     return problems
+
+
+def _specific(error: Any) -> list[Any]:
+    """For `anyOf` errors on a mapping or list, the errors inside the branch of that shape
+    (so `tags: [a, 1]` says which item is wrong rather than "wrong type")."""
+    if error.validator != "anyOf" or not error.context:
+        return [error]
+    shape = "object" if isinstance(error.instance, dict) else (
+        "array" if isinstance(error.instance, list) else None)
+    if shape is None:
+        return [error]
+    inner = [e for e in error.context
+             if e.validator not in ("type", "const", "enum") or e.absolute_path]
+    branch = [e for e in inner if error.validator_value[e.schema_path[0]].get("type") == shape]
+    return branch or [error]
 
 
 def _describe(error: Any) -> str:

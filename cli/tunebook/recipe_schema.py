@@ -83,7 +83,8 @@ RECIPE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "r": {"type": "integer", "minimum": 1, "description": "Rank: capacity and memory."},
                 "alpha": {"type": "number", "exclusiveMinimum": 0, "description": "Scaling."},
-                "dropout": {"type": "number", "minimum": 0, "maximum": 1},
+                "dropout": {"type": "number", "minimum": 0, "maximum": 1,
+                            "description": "Dropout on the adapter input."},
                 "target_modules": {
                     "anyOf": [
                         {"type": "array", "items": {"type": "string"}, "minItems": 1},
@@ -181,50 +182,74 @@ RECIPE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "Optional knobs; each defaults to the task preset or the planner.",
             "properties": {
-                "epochs": {"type": "number", "exclusiveMinimum": 0},
-                "learning_rate": {"type": "number", "exclusiveMinimum": 0},
-                "sequence_len": {"type": "integer", "minimum": 32},
-                "micro_batch_size": {"type": "integer", "minimum": 1},
+                "epochs": {"type": "number", "exclusiveMinimum": 0,
+                           "description": "Passes over the training data (task default)."},
+                "learning_rate": {"type": "number", "exclusiveMinimum": 0,
+                                  "description": "Peak learning rate (task default; a tenth "
+                                  "of it for full fine-tuning)."},
+                "sequence_len": {"type": "integer", "minimum": 32,
+                                 "description": "Tokens per sample; longer samples are "
+                                 "dropped by Axolotl (default: the data's p99 once linted, "
+                                 "else the task's)."},
+                "micro_batch_size": {"type": "integer", "minimum": 1,
+                                     "description": "Samples per GPU per step (default: the "
+                                     "largest the planner fits)."},
                 "effective_batch": {
                     "type": "integer",
                     "minimum": 1,
                     "description": "Target examples per optimizer step (all GPUs together).",
                 },
-                "gradient_checkpointing": {"type": "boolean"},
-                "optimizer": {"enum": list(OPTIMIZERS)},
-                "max_steps": {"type": "integer", "minimum": 1},
-                "warmup_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-                "lr_scheduler": {"type": "string"},
-                "sample_packing": {"type": "boolean"},
-                "seed": {"type": "integer"},
+                "gradient_checkpointing": {"type": "boolean",
+                                           "description": "Recompute activations to save "
+                                           "memory (default: only when needed)."},
+                "optimizer": {"enum": list(OPTIMIZERS),
+                              "description": "adamw (fp32 states), adamw8bit, paged_adamw8bit."},
+                "max_steps": {"type": "integer", "minimum": 1,
+                              "description": "Stop after this many optimizer steps."},
+                "warmup_ratio": {"type": "number", "minimum": 0, "maximum": 1,
+                                 "description": "Fraction of steps warming up the rate."},
+                "lr_scheduler": {"type": "string",
+                                 "description": "Axolotl scheduler name (default cosine)."},
+                "sample_packing": {"type": "boolean",
+                                   "description": "Pack short samples into full sequences "
+                                   "(default on)."},
+                "seed": {"type": "integer", "description": "Random seed."},
             },
         },
         "tracking": {
             "anyOf": [
                 {"const": "off"},
-                {"const": False},
+                {"type": "boolean"},
                 {
                     "type": "object",
                     "additionalProperties": False,
                     "properties": {
-                        "project": {"type": "string"},
-                        "entity": {"type": "string"},
-                        "group": {"type": "string"},
-                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "project": {"type": "string", "description": "W&B project."},
+                        "entity": {"type": "string", "description": "W&B team or user."},
+                        "group": {"type": "string", "description": "Groups related runs."},
+                        "tags": {"type": "array", "items": {"type": "string"},
+                                 "description": "Tags on the W&B run."},
                     },
                 },
             ],
-            "description": "Weights & Biases; `off` disables. Offline without WANDB_API_KEY.",
+            "description": "Weights & Biases: a mapping, `true` (project = recipe name) or "
+            "`off`. Offline into the run directory without WANDB_API_KEY.",
         },
         "lint": {
             "type": "object",
             "additionalProperties": False,
             "description": "Dataset lint settings (`tunebook lint explain CODE`).",
             "properties": {
-                "select": {"type": "array", "items": {"type": "string"}},
-                "ignore": {"type": "array", "items": {"type": "string"}},
-                "thresholds": {"type": "object"},
-                "fail_on": {"enum": ["error", "warning"]},
+                "select": {"type": "array", "items": {"type": "string"},
+                           "description": "Rule codes, prefixes, names or categories to run."},
+                "ignore": {"type": "array", "items": {"type": "string"},
+                           "description": "Rule codes, prefixes, names or categories to skip."},
+                "thresholds": {"type": "object",
+                               "description": "Per-rule knobs, e.g. `{near-duplicate: "
+                               "{jaccard: 0.9}}` (docs/lint-rules.md)."},
+                "fail_on": {"enum": ["error", "warning"],
+                            "description": "Severity that stops `tunebook train` (default "
+                            "error)."},
             },
         },
         "budget": {
@@ -233,8 +258,11 @@ RECIPE_SCHEMA: dict[str, Any] = {
             "description": "Stop training gracefully (checkpoint and adapter saved) past a "
             "budget; dollars use the plan's GPU price.",
             "properties": {
-                "max_hours": {"type": "number", "exclusiveMinimum": 0},
-                "max_usd": {"type": "number", "exclusiveMinimum": 0},
+                "max_hours": {"type": "number", "exclusiveMinimum": 0,
+                              "description": "Hours of training before a graceful stop."},
+                "max_usd": {"type": "number", "exclusiveMinimum": 0,
+                            "description": "Dollars (hours x GPU price x GPUs) before a "
+                            "graceful stop."},
             },
         },
         "on_finish": {

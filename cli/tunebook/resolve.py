@@ -266,7 +266,8 @@ def _files(recipe: Recipe, key: str) -> list[Path]:
         path = recipe.resolve_file(item, *key_path)
         if not path.is_file():
             origin = recipe.origin(*key_path)
-            raise UserError(f"dataset file not found: {path}", file=origin.file,
+            what = "is a directory, not a dataset file" if path.is_dir() else "not found"
+            raise UserError(f"dataset file {what}: {path}", file=origin.file,
                             line=origin.line, field=".".join(map(str, key_path)),
                             hint="paths are relative to the recipe file that names them")
         files.append(path)

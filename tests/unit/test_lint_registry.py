@@ -61,7 +61,7 @@ def test_select_by_name_and_category() -> None:
 def test_unknown_selector_is_a_user_error_naming_it() -> None:
     with pytest.raises(UserError, match="TB999") as exc:
         enabled_rules(select=["TB999"], source="recipes/x.yaml")
-    assert exc.value.file == "recipes/x.yaml" and exc.value.field == "select"
+    assert exc.value.file == "recipes/x.yaml" and exc.value.field == "lint.select"
     with pytest.raises(UserError, match="did you mean"):
         enabled_rules(ignore=["empty-complition"])
 

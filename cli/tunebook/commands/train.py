@@ -63,7 +63,18 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
     """
     multinode = {"machine_rank": machine_rank, "main_process_ip": main_process_ip,
                  "main_process_port": main_process_port}
+    if num_machines and num_machines > 1 and not main_process_ip:
+        from tunebook.errors import UserError
+
+        raise UserError("--num-machines > 1 needs --main-process-ip (rank 0's address)",
+                        field="--main-process-ip", hint="every machine passes the same address")
     if resume_dir is not None:
+        if overrides or locked or skip_lint or dry_run or out_dir:
+            from tunebook.errors import UserError
+
+            raise UserError("--resume continues a run with its own compiled config",
+                            field="--resume", hint="drop KEY=VALUE, --locked, --skip-lint, "
+                            "--dry-run and --out, or start a new run without --resume")
         run_dir = Path(resume_dir).resolve()
         sys.exit(_then_finish(
             run_dir, lambda: _resume(recipe, run_dir, num_machines, multinode), no_eval))
@@ -105,14 +116,12 @@ def train(recipe: str, overrides: tuple[str, ...], dry_run: bool, locked: bool, 
 def _then_finish(run_dir: Path, start: Callable[[], int], no_eval: bool) -> int:
     """Run ``start`` (validate/lint/train, or resume), evaluate a successful run, and run the
     recipe's on_finish hooks whatever happened (a failed run must still stop the pod)."""
-    status = "failed"
     try:
         code = start()
         if code == 0 and not no_eval:
             code = evaluate_run(run_dir)
-        status = _status_of(run_dir)
     finally:
-        on_finish(run_dir, status)
+        on_finish(run_dir, _status_of(run_dir))
     click.echo(str(run_dir))
     return code
 

@@ -206,12 +206,15 @@ def _check_selector(selector: str, setting: str, source: str | None) -> str:
         return norm
     options = [*RULES, *_BY_NAME, *CATEGORIES]
     close = difflib.get_close_matches(norm, options, n=1)
-    hint = (
-        f"did you mean {close[0]}?"
-        if close
-        else "selectors are codes (TB301), prefixes (TB3), names or categories; "
-        "see `tunebook lint --explain CODE`"
-    )
+    if close:
+        hint = f"did you mean {close[0]}?"
+    else:
+        codes = sorted(RULES)
+        span = f" (codes run {codes[0]}..{codes[-1]})" if norm.startswith("TB") and codes else ""
+        hint = (
+            f"selectors are codes (TB301), prefixes (TB3), names or categories{span}; "
+            "see docs/lint-rules.md"
+        )
     raise UserError(f"unknown rule selector '{selector}'", file=source, field=setting, hint=hint)
 
 
