@@ -221,3 +221,92 @@ def test_model_dir_gives_real_counts(tmp_path: Path) -> None:
     report = orjson.loads(result.stdout)
     assert report["tokens"]["tokenizer"] == "real"
     assert {f["rule"] for f in report["findings"]} == {"TB501"}
+
+
+def test_cli_selector_errors_name_the_flag_not_the_recipe() -> None:
+    recipe = Path(__file__).resolve().parents[2] / "recipes" / "support-tone.yaml"
+    for flag in ("--ignore", "--select"):
+        result = CliRunner().invoke(lint, [str(recipe), flag, "TB4111"])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert f"error: {flag}: unknown rule selector 'TB4111'" in result.output
+        assert "did you mean TB411?" in result.output and "support-tone.yaml" not in result.output
+
+
+def test_recipe_selector_errors_name_lint_ignore_in_the_recipe(tmp_path: Path) -> None:
+    from tunebook.errors import UserError
+    from tunebook.lint import LintSettings, lint_dataset
+
+    data = tmp_path / "t.jsonl"
+    data.write_bytes(rows(3))
+    settings = LintSettings(files=[data], ignore=["duplicate-exampel"], source="recipe.yaml")
+    with pytest.raises(UserError) as exc:
+        lint_dataset(settings)
+    assert exc.value.file == "recipe.yaml" and exc.value.field == "lint.ignore"
+    assert exc.value.hint == "did you mean duplicate-example?"
+
+
+def test_a_directory_says_so_and_what_to_pass(tmp_path: Path) -> None:
+    result = CliRunner().invoke(lint, [str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in result.output
+    assert "not found" not in result.output
+    (tmp_path / "train.jsonl").write_bytes(rows(3))
+    result = CliRunner().invoke(lint, [str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in result.output
+    assert f"tunebook lint {tmp_path / 'train.jsonl'}" in result.output
+    (tmp_path / "d.jsonl").mkdir()
+    result = CliRunner().invoke(lint, [str(tmp_path / "d.jsonl")])
+    assert result.exit_code == 2 and "is a directory" in result.output
+
+
+def test_findings_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
+    """Exact and near duplicates (pairs near the Jaccard threshold, where which pairs LSH
+    finds depends on the word hashes) are the same under two PYTHONHASHSEEDs."""
+    import json
+    import os
+
+    lines = []
+    for i in range(300):
+        base = i % 100  # 100..199: 3 of 30 words changed (Jaccard ~0.5); 200..: exact copies
+        words = [f"w{base}x{j}" for j in range(30)]
+        if 100 <= i < 200:
+            for j in (5, 15, 25):
+                words[j] = f"changed{j}"
+        msgs = [
+            {"role": "user", "content": f"ticket {base}"},
+            {"role": "assistant", "content": " ".join(words)},
+        ]
+        lines.append(json.dumps({"messages": msgs}))
+    data = tmp_path / "train.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from tunebook.lint import LintSettings, lint_dataset\n"
+        "from tunebook.lint.render import render_json\n"
+        f"s = LintSettings(files=[{str(data)!r}], select=['ALL'],\n"
+        "                  thresholds={'near-duplicate-example': {'jaccard': 0.4}})\n"
+        "sys.stdout.write(render_json(lint_dataset(s, jobs=1)))\n"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        outs.append(orjson.loads(out.stdout)["findings"])
+    assert outs[0] == outs[1]
+    rules = {f["rule"] for f in outs[0]}
+    assert {"TB401", "TB411"} <= rules, rules
+
+
+def test_pre_commit_hook_skips_non_dataset_json() -> None:
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    files = re.compile(hook["files"])
+    for path in ("train.jsonl", "a/b/x.parquet", "data/t.json", "src/datasets/e/x.csv"):
+        assert files.search(path), path
+    for path in ("package.json", "web/tsconfig.json", "mydata/x.json", "data.csv", "x.jsonl.bak"):
+        assert not files.search(path), path

@@ -64,3 +64,35 @@ def test_chunks_and_pool_match_one_pass(tmp_path: Path, monkeypatch, fmt) -> Non
     monkeypatch.setattr(engine, "POOL_MIN_BYTES", 0)
     pooled = _report(settings, jobs=2)
     assert pooled == whole
+
+
+def test_pool_does_not_fork_once_torch_is_imported(tmp_path: Path, monkeypatch) -> None:
+    """The training command lints after torch was imported: workers must not be forked."""
+    import sys
+    import types
+
+    train, ev = _dataset(tmp_path)
+    settings = LintSettings(files=[train], eval_files=[ev], sequence_len=64, select=["ALL"])
+    whole = _report(settings, jobs=1)
+    monkeypatch.setattr(engine, "CHUNK_BYTES", 900)
+    monkeypatch.setattr(engine, "POOL_MIN_BYTES", 0)
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    methods = []
+    real_pool = engine._pool
+
+    def spy(jobs, scanner):
+        pool = real_pool(jobs, scanner)
+        methods.append(None if pool is None else pool._ctx.get_start_method())
+        return pool
+
+    monkeypatch.setattr(engine, "_pool", spy)
+    assert _report(settings, jobs=2) == whole
+    assert methods and methods[0] in ("forkserver", "spawn")
+
+
+def test_unpicklable_scanner_scans_in_process(monkeypatch) -> None:
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    assert engine._pool(2, lambda: None) is None

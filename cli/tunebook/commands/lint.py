@@ -103,6 +103,9 @@ def lint(
     from tunebook.lint import render as r
 
     report = lint_dataset(settings, progress=output == "text" and sys.stderr.isatty())
+    from tunebook.planning import remember_token_stats
+
+    remember_token_stats(list(settings.files), report.to_dict())  # `tunebook plan` sizes from it
     if output == "json":
         click.echo(r.render_json(report))
     elif output == "junit":

@@ -38,7 +38,7 @@ NEAR_DUPLICATE = define(
             "jaccard",
             "float",
             0.8,
-            "word-shingle Jaccard similarity at or above which two examples are near-duplicates (also TB422)",
+            "word-shingle Jaccard from which two examples are near-duplicates (and TB422)",
             min=0,
             max=1,
             min_open=True,
