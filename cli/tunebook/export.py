@@ -4,7 +4,8 @@ The folder (``<run_dir>/export/`` or ``--out``) holds the LoRA adapter, or with 
 base model with the adapter merged in (peft ``merge_and_unload``, CPU, offline), plus the
 tokenizer, a model card (``README.md``) built from the run's records, ``recipe.lock.yaml`` and
 ``serve.sh`` (a ``vllm serve`` command). ``push_to_hub`` uploads the folder with
-huggingface_hub. Torch, transformers and peft are imported only when merging.
+huggingface_hub. Torch, transformers and peft are imported only when merging. Secret values
+from the environment (:mod:`tunebook.secrets`) are masked in the model card and Hub errors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import orjson
 import yaml
 
 from tunebook.errors import UserError
-from tunebook.runs import atomic_write, read_manifest
+from tunebook.runs import MANIFEST, atomic_write
+from tunebook.secrets import redact
 
 # Files of Axolotl's output_dir that are training by-products, not part of a model.
 _SKIP = {"README.md", "debug.log", "training_args.bin", "trainer_state.json"}
@@ -100,8 +102,16 @@ def _load_run(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise UserError("not a directory", file=run_dir, hint="pass a run directory "
                         "(runs/<recipe>/<stamp>/) printed by `tunebook train`")
-    manifest = read_manifest(run_dir)  # UserError when there is none
+    if not (run_dir / "axolotl.yaml").is_file():
+        raise UserError("not a run directory (no axolotl.yaml)", file=run_dir,
+                        hint="pass a run directory (runs/<recipe>/<stamp>/) printed by "
+                        "`tunebook train`")
     config = _read_yaml(run_dir / "axolotl.yaml")
+    if not config:
+        raise UserError("unreadable axolotl.yaml: not a YAML mapping",
+                        file=run_dir / "axolotl.yaml",
+                        hint="recompile the recipe with `tunebook compile RECIPE`")
+    manifest = _read_json(run_dir / MANIFEST)  # lenient: missing, corrupt or not an object -> {}
     output = run_dir / "output"  # where tunebook puts it, even if the run dir was moved
     if not output.is_dir() and config.get("output_dir"):
         output = run_dir / Path(config["output_dir"]).expanduser()
@@ -121,9 +131,9 @@ def _load_run(run_dir: Path) -> dict[str, Any]:
         "base_model": str(config.get("base_model") or adapter_cfg.get("base_model_name_or_path")
                           or ""),
         "plan": _read_json(run_dir / "plan.json"),
-        "lint": _read_json(run_dir / "lint.json").get("summary") or {},
+        "lint": _dict(_read_json(run_dir / "lint.json").get("summary")),
         "eval": _read_json(run_dir / "eval" / "results.json"),
-        "name": str(manifest.get("recipe_name") or (lock.get("recipe") or {}).get("name")
+        "name": str(manifest.get("recipe_name") or _dict(lock.get("recipe")).get("name")
                     or run_dir.parent.name),
     }
 
@@ -134,6 +144,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, orjson.JSONDecodeError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else {} (for fields of hand-edited or damaged files)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -207,7 +226,7 @@ def _push(folder: Path, repo: str, token: str) -> None:
         api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type="model",
                           commit_message="Upload model exported by tunebook")
     except Exception as exc:  # network, auth, quota: all one line for the user
-        message = _one_line(exc).replace(token, "***")
+        message = redact(_one_line(exc).replace(token, "***"))
         hint = f"the export is kept; retry with `hf upload {repo} {folder}`"
         raise UserError(f"--push-to-hub: upload to {repo} failed: {message}",
                         hint=hint) from None
@@ -236,7 +255,7 @@ def model_card(run: dict[str, Any], *, kind: str, serve: str) -> str:
     base = run["base_model"]
     if _is_hub_id(base):  # a local base directory is no Hub reference
         front["base_model"] = base
-    task = (run["lock"].get("recipe") or {}).get("resolved", {}).get("task")
+    task = _resolved(run).get("task")
     method = run["plan"].get("method") or run["config"].get("adapter") or "full"
     front["tags"] = [t for t in ("tunebook", "axolotl", task, str(method),
                                  "lora" if kind != "full" else None) if t]
@@ -245,11 +264,11 @@ def model_card(run: dict[str, Any], *, kind: str, serve: str) -> str:
              *_card_intro(run, kind), *_card_training(run), *_card_presets(run),
              *_card_data(run), *_card_eval(run), *_card_plan(run),
              "## Serving", "", "```bash", serve, "```", ""]
-    return "\n".join(parts)
+    return redact("\n".join(parts))  # no secret environment value in a shareable card
 
 
 def _card_intro(run: dict[str, Any], kind: str) -> list[str]:
-    resolved = (run["lock"].get("recipe") or {}).get("resolved") or {}
+    resolved = _resolved(run)
     what = {"adapter": "LoRA adapter", "merged": "base model with the LoRA adapter merged in",
             "full": "fully fine-tuned model"}[kind]
     lines = [f"# {run['name']}", ""]
@@ -262,13 +281,13 @@ def _card_intro(run: dict[str, Any], kind: str) -> list[str]:
 
 def _card_training(run: dict[str, Any]) -> list[str]:
     manifest = run["manifest"]
-    metrics = manifest.get("metrics") or {}
+    metrics = _dict(manifest.get("metrics"))
     rows = [("status", manifest.get("status")), ("reason", manifest.get("reason")),
             ("steps", metrics.get("steps")),
             ("final train loss", _num(metrics.get("train_loss")) or None),
             ("final eval loss", _num(metrics.get("eval_loss")) or None),
             ("finished", manifest.get("finished_at"))]
-    versions = manifest.get("versions") or run["lock"].get("versions") or {}
+    versions = _dict(manifest.get("versions")) or _dict(run["lock"].get("versions"))
     rows += [(name, version) for name, version in versions.items()]
     return ["## Training", "", *_table(("", "value"), [r for r in rows if r[1] is not None]), ""]
 
@@ -276,25 +295,27 @@ def _card_training(run: dict[str, Any]) -> list[str]:
 def _card_presets(run: dict[str, Any]) -> list[str]:
     lock = run["lock"]
     rows = [(f"{p.get('kind')}/{p.get('name')}", p.get("namespace"), p.get("version"),
-             f"`{p.get('sha256')}`") for p in lock.get("presets") or []]
-    files = [(f["path"], f"`{f.get('sha256')}`")
-             for f in (lock.get("recipe") or {}).get("files") or []]
+             f"`{p.get('sha256')}`") for p in _list(lock.get("presets")) if isinstance(p, dict)]
+    files = [(f.get("path"), f"`{f.get('sha256')}`")
+             for f in _list(_dict(lock.get("recipe")).get("files")) if isinstance(f, dict)]
     lines = ["## Recipe and presets", ""]
     if files:
         lines += [*_table(("recipe file", "sha256"), files), ""]
     if rows:
         lines += [*_table(("preset", "namespace", "version", "sha256"), rows), ""]
-    resolved = (lock.get("recipe") or {}).get("resolved")
+    resolved = _resolved(run)
     if resolved:
         lines += ["<details><summary>Resolved recipe</summary>", "", "```yaml",
-                  yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True).strip(), "```",
+                  yaml.safe_dump(redact(resolved), sort_keys=False, allow_unicode=True).strip(),
+                  "```",
                   "", "</details>", ""]
     return lines if len(lines) > 2 else []
 
 
 def _card_data(run: dict[str, Any]) -> list[str]:
     rows = [(d.get("role"), f"`{d.get('path')}`", f"`{d.get('sha256')}`",
-             _size(d.get("bytes"))) for d in run["lock"].get("datasets") or []]
+             _size(d.get("bytes"))) for d in _list(run["lock"].get("datasets"))
+            if isinstance(d, dict)]
     lint = run["lint"]
     lines = ["## Data", ""]
     if rows:
@@ -303,7 +324,7 @@ def _card_data(run: dict[str, Any]) -> list[str]:
         lines += [f"Dataset lint: {lint.get('examples', '?')} examples, "
                   f"{lint.get('errors', 0)} errors, {lint.get('warnings', 0)} warnings, "
                   f"{lint.get('infos', 0)} infos."]
-        rules = lint.get("rules") or {}
+        rules = _dict(lint.get("rules"))
         if rules:
             lines += ["Findings by rule: " + ", ".join(f"{k} x{v}" for k, v in rules.items())
                       + "."]
@@ -315,17 +336,17 @@ def _card_data(run: dict[str, Any]) -> list[str]:
 
 def _card_eval(run: dict[str, Any]) -> list[str]:
     results = run["eval"]
-    base, tuned = results.get("base") or {}, results.get("tuned") or {}
+    base, tuned = _dict(results.get("base")), _dict(results.get("tuned"))
     names = [k for k in tuned if isinstance(tuned[k], int | float)
              and not isinstance(tuned[k], bool)]
     if not names:
         return []
-    delta = results.get("delta") or {}
+    delta = _dict(results.get("delta"))
     rows = [(n, _num(base.get(n)), _num(tuned.get(n)), _num(delta.get(n))) for n in names]
     lines = ["## Evaluation", "",
              f"Held-out examples: {results.get('samples', '?')} ({results.get('task', '')}).",
              "", *_table(("metric", "base", "tuned", "delta"), rows), ""]
-    gate = results.get("gate") or {}
+    gate = _dict(results.get("gate"))
     if gate.get("checks"):
         lines += [f"Quality gate: {'passed' if gate.get('passed') else 'FAILED'}.", ""]
     return lines
@@ -339,10 +360,15 @@ def _card_plan(run: dict[str, Any]) -> list[str]:
             "gradient_checkpointing", "zero_stage", "offload", "sequence_len", "peak_gib",
             "tokens", "hours", "usd")
     lines = ["## Plan", "", *_table(("", "planned"), [(k, plan[k]) for k in keys if k in plan])]
-    assumptions = plan.get("assumptions") or []
+    assumptions = _list(plan.get("assumptions"))
     if assumptions:
         lines += ["", "Assumptions: " + "; ".join(map(str, assumptions)) + "."]
     return [*lines, ""]
+
+
+def _resolved(run: dict[str, Any]) -> dict[str, Any]:
+    """The lockfile's resolved recipe, or {}."""
+    return _dict(_dict(run["lock"].get("recipe")).get("resolved"))
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:

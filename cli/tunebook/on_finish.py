@@ -8,8 +8,9 @@ on_finish:
 ```
 
 Hooks never raise: every outcome (ran, skipped, failed) is a human line returned to the caller
-and appended to ``<run_dir>/on_finish.log``. Secret values (RunPod, HF and W&B keys found in the
-environment) are masked in every line and in the command's captured output. Stdlib only.
+and appended to ``<run_dir>/on_finish.log``. Secret values (the variables of
+:data:`tunebook.secrets.SECRET_ENV_VARS` and credential-like names found in the environment) are
+masked in every line and in the command's captured output. Stdlib only.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from tunebook.recipe_schema import RECIPE_SCHEMA
+from tunebook.secrets import mask as _mask
+from tunebook.secrets import secret_values as _secret_values
 
 WHEN = ("always", "success", "failure")
 # "stopped" = the budget guard ended training gracefully, with a saved adapter.
 SUCCESS_STATUSES = frozenset({"succeeded", "stopped"})
 RUNPOD_API_URL = "https://rest.runpod.io/v1"
-SECRET_VARS = ("RUNPOD_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY")
 HTTP_TIMEOUT_S = 15.0
 RETRY_DELAY_S = 1.0
 COMMAND_TIMEOUT_S = 3600.0
@@ -158,17 +160,6 @@ def _error_detail(exc: urllib.error.HTTPError) -> str:
 
 
 # --------------------------------------------------------------------------- logging
-
-
-def _secret_values(env: Mapping[str, str]) -> list[str]:
-    values = [env.get(name, "").strip() for name in SECRET_VARS]
-    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
-
-
-def _mask(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def _append_log(run_dir: Path, lines: list[str], secrets: list[str]) -> None:

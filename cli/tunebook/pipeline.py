@@ -36,6 +36,7 @@ def prepare(
 ) -> Compiled:
     """Load, resolve, plan and compile ``target``; check every key against Axolotl's fields."""
     resolved = resolve(load_recipe(target))
+    check_eval_section(resolved)
     what_if = what_if or WhatIf()
     plan = make_plan(resolved, gpu=what_if.gpu, gpus=what_if.gpus, vram_gb=what_if.vram_gb,
                      pins=pins_from_overrides(resolved, list(overrides or [])))
@@ -44,6 +45,23 @@ def prepare(
                               base_model_dir=base_model_dir)
     check_axolotl_keys(compiled)
     return compiled
+
+
+def check_eval_section(resolved: Resolved) -> None:
+    """Bad regexes or unknown gate metrics in `eval:` fail now, not at the paid run's first
+    evaluation."""
+    import re
+
+    from tunebook.evaluate.metrics import check_eval_settings
+
+    recipe = resolved.recipe
+    problems = []
+    for field, message in check_eval_settings(recipe.get("eval") or {},
+                                              str(recipe.data["task"])):
+        keys = [k for k in re.split(r"[.\[\]]", field) if k and not k.isdigit()]
+        origin = recipe.origin(*keys)
+        problems.append(UserError(message, file=origin.file, line=origin.line, field=field))
+    raise_collected(problems)
 
 
 def _tiny_model_dir(resolved: Resolved) -> Path | None:

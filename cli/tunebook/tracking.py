@@ -7,8 +7,9 @@ Axolotl's W&B run is active and the plugin calls :func:`log_training_context` an
 of its own (``job_type: eval``) in the same project and group.
 
 Without ``WANDB_API_KEY`` everything runs offline into ``<run_dir>/wandb`` and the
-``wandb sync`` command is printed. No environment value is ever logged, and config values
-under secret-looking keys are replaced by ``***``.
+``wandb sync`` command is printed. No environment value is ever logged, and secrets are masked
+by :func:`tunebook.secrets.redact` (secret environment values anywhere in strings, values under
+secret-looking config keys).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 
 import yaml
 
-SECRET_KEY = re.compile(r"api[_-]?key|token|secret|password|credential", re.IGNORECASE)
-SECRET_ENV = ("WANDB_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY")
+from tunebook.secrets import redact
+
+__all__ = ["enabled", "log_eval_results", "log_step_table", "log_training_context", "redact",
+           "run_config", "sync_command", "wandb_env"]
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -46,27 +49,12 @@ def sync_command(run_dir: Path) -> str:
     return f"wandb sync {Path(run_dir) / 'wandb'}/offline-run-*"
 
 
-def redact(value: Any) -> Any:
-    """A copy with values under secret-looking keys replaced by ``***``, and any current
-    secret environment value masked wherever it appears in a string."""
-    secrets = [os.environ[k] for k in SECRET_ENV if len(os.environ.get(k, "")) >= 8]
-    if isinstance(value, Mapping):
-        return {k: "***" if SECRET_KEY.search(str(k)) and v else redact(v)
-                for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "***")
-    return value
-
-
 def run_config(run_dir: Path) -> dict[str, Any]:
     """``{"tunebook": {recipe_name, run_dir, recipe, plan}}`` read from the run directory."""
     run_dir = Path(run_dir)
     lock = _yaml(run_dir / "recipe.lock.yaml")
-    recipe = (lock.get("recipe") or {}).get("resolved") or {}
-    plan = _yaml(run_dir / "plan.json") or lock.get("plan") or {}
+    recipe = _dict(_dict(lock.get("recipe")).get("resolved"))
+    plan = _yaml(run_dir / "plan.json") or _dict(lock.get("plan"))
     return redact({"tunebook": {
         "recipe_name": recipe.get("name") or run_dir.parent.name,
         "run_dir": str(run_dir),
@@ -172,6 +160,10 @@ def _log_artifact(run: Any, run_dir: Path) -> None:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", name) or "run"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _yaml(path: Path) -> dict[str, Any]:

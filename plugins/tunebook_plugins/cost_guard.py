@@ -77,7 +77,7 @@ class CostGuardCallback(TrainerCallback):
         hours = (time.monotonic() - self.started) / 3600
         reason = over_budget(hours, max_hours=self.max_hours, max_usd=self.max_usd,
                              price=self.price)
-        if not _any_rank(reason is not None, args):
+        if not any_rank(reason is not None, args):
             return control
         self.stopped = True
         control.should_save = True
@@ -100,8 +100,9 @@ class CostGuardCallback(TrainerCallback):
             "price_usd_per_hour": self.price})
 
 
-def _any_rank(flag: bool, args: Any) -> bool:
-    """True when ``flag`` holds on any process (one tiny all-reduce when distributed)."""
+def any_rank(flag: bool, args: Any) -> bool:
+    """True when ``flag`` holds on any process (one tiny all-reduce when distributed; the
+    flag itself in a single process). Every rank must call it at the same point."""
     import torch.distributed as dist
 
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
@@ -111,3 +112,6 @@ def _any_rank(flag: bool, args: Any) -> bool:
     tensor = torch.tensor([1 if flag else 0], dtype=torch.int32, device=args.device)
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return bool(tensor.item())
+
+
+_any_rank = any_rank  # the earlier private name

@@ -8,9 +8,11 @@ W&B run is active, logs the metrics and a table of prompt / reference / output /
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,10 @@ class EvalHooksCallback(TrainerCallback):
         self.samples = int(cfg.get("tunebook_eval_samples") or 0)
         self.max_new_tokens = int(cfg.get("tunebook_eval_max_new_tokens") or 128)
         self.task = str(cfg.get("tunebook_task") or "chat")
+        self.must_include = _usable_patterns(cfg.get("tunebook_must_include"),
+                                             "tunebook_must_include")
+        self.must_not_include = _usable_patterns(cfg.get("tunebook_must_not_include"),
+                                                 "tunebook_must_not_include")
         self._examples: list | None = None
 
     # ------------------------------------------------------------ hooks
@@ -92,8 +98,8 @@ class EvalHooksCallback(TrainerCallback):
         labels = self.cfg.get("tunebook_labels")
         found = task_metrics(self.task, refs, answers, labels=labels,
                              schema=self._schema(),
-                             must_include=self.cfg.get("tunebook_must_include") or (),
-                             must_not_include=self.cfg.get("tunebook_must_not_include") or ())
+                             must_include=self.must_include,
+                             must_not_include=self.must_not_include)
         found.pop("confusion_matrix", None)
         return {
             "step": step, "epoch": epoch, "eval_loss": eval_loss, "task": self.task,
@@ -124,6 +130,41 @@ class EvalHooksCallback(TrainerCallback):
     @staticmethod
     def _can_generate(args: Any) -> bool:
         """Sharded weights (ZeRO-3, FSDP) need every rank to generate: skip there."""
-        sharded = bool(getattr(args, "fsdp", None)) or "zero3" in str(
-            getattr(args, "deepspeed", "") or "")
+        sharded = (bool(getattr(args, "fsdp", None))
+                   or deepspeed_zero_stage(getattr(args, "deepspeed", None)) == 3)
         return not (sharded and getattr(args, "world_size", 1) > 1)
+
+
+def deepspeed_zero_stage(deepspeed: Any) -> int | None:
+    """The ZeRO stage of a DeepSpeed config given as a dict or a JSON file path (compiled
+    configs point at ``<run_dir>/deepspeed.json``); None without DeepSpeed. An unreadable file
+    falls back to the name (Axolotl's bundled ``zero3*.json``)."""
+    if not deepspeed:
+        return None
+    config: Any = deepspeed
+    if not isinstance(deepspeed, Mapping):
+        try:
+            config = json.loads(Path(str(deepspeed)).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 3 if "zero3" in str(deepspeed) else None
+    zero = config.get("zero_optimization") if isinstance(config, Mapping) else None
+    stage = zero.get("stage") if isinstance(zero, Mapping) else None
+    try:
+        return int(stage) if stage is not None else 0
+    except (TypeError, ValueError):
+        return None
+
+
+def _usable_patterns(patterns: Any, key: str) -> list[str]:
+    """The regexes of ``key`` that compile; a bad one is logged and its check skipped, so a
+    recipe mistake never stops a paid training run."""
+    from tunebook.evaluate.metrics import regex_problems, valid_patterns
+
+    if not patterns:
+        return []
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    for index, message in regex_problems(patterns):
+        LOG.warning("tunebook eval hooks: %s[%d]: %s; that style check is skipped", key, index,
+                    message)
+    return valid_patterns(patterns)

@@ -7,11 +7,14 @@ marks the run interrupted. `tunebook train --resume RUN_DIR` continues from that
 
 Axolotl's own SIGINT handler saves only the weights and exits 0, which cannot be resumed;
 this plugin replaces it once training has begun.
+
+With several processes the ranks may receive the signal at different steps, so the decision is
+shared after every step (one tiny all-reduce, as in the cost guard): when any rank has been
+signalled, all of them save and stop at the same step.
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -19,6 +22,8 @@ from typing import Any
 
 from axolotl.integrations.base import BasePlugin
 from transformers import TrainerCallback
+
+from tunebook_plugins.cost_guard import any_rank
 
 INTERRUPTED = "interrupted.json"
 
@@ -29,6 +34,7 @@ class GracefulStopCallback(TrainerCallback):
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
         self.signal_name: str | None = None
+        self.stopped = False
 
     def _handler(self, signum: int, _frame: Any) -> None:
         self.signal_name = signal.Signals(signum).name
@@ -39,13 +45,22 @@ class GracefulStopCallback(TrainerCallback):
         return control
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.signal_name is None:
+        if self.stopped:
             return control
+        # Every rank takes part in the all-reduce at every step, signalled or not.
+        if not any_rank(self.signal_name is not None, args):
+            return control
+        self.stopped = True
         control.should_save = True
         control.should_training_stop = True
-        record = {"signal": self.signal_name, "step": state.global_step,
-                  "max_steps": state.max_steps, "at": time.time()}
-        (self.run_dir / INTERRUPTED).write_text(json.dumps(record), encoding="utf-8")
+        # One writer per machine (the run dir may be node-local), plus the signalled rank;
+        # atomic writes, so concurrent writers on a shared disk leave one whole record.
+        if getattr(state, "is_local_process_zero", True) or self.signal_name is not None:
+            from tunebook.runs import write_json
+
+            write_json(self.run_dir / INTERRUPTED, {
+                "signal": self.signal_name or "another process was signalled",
+                "step": state.global_step, "max_steps": state.max_steps, "at": time.time()})
         return control
 
 

@@ -196,3 +196,13 @@ def test_overriding_a_planned_key_replans():
     effective = base.plan.micro_batch_size * base.plan.gradient_accumulation_steps
     assert compiled.config["gradient_accumulation_steps"] == effective
     assert compiled.plan.peak_gib < base.plan.peak_gib
+
+
+def test_eval_section_checked_at_compile(write_recipe):
+    path = write_recipe(BASIC_RECIPE + "eval:\n  must_include: ['[unclosed']\n"
+                        "  require: {acuracy: 0.9}\n")
+    with pytest.raises(UserError) as info:
+        prepare(str(path))
+    message = info.value.format_message()
+    assert f"{path}:10: eval.must_include[0]" in message
+    assert "eval.require.acuracy" in message

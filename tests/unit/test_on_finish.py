@@ -184,3 +184,15 @@ def test_unknown_when_is_reported(tmp_path: Path) -> None:
                           status="failed", env={"PATH": "/usr/bin:/bin"})
     assert "unknown when" in lines[0]
     assert not (tmp_path / "ran").exists()
+
+
+def test_every_shared_secret_is_masked_in_the_log(tmp_path: Path) -> None:
+    """on_finish masks the tunebook.secrets list (AWS and OpenAI keys too), not its own."""
+    env = {"PATH": "/usr/bin:/bin", "AWS_SECRET_ACCESS_KEY": "aws/SENTINEL+secret",
+           "OPENAI_API_KEY": "sk-SENTINEL-openai", "BACKUP_TOKEN": "bkp_SENTINEL_tok"}
+    spec = {"command": 'echo "$AWS_SECRET_ACCESS_KEY $OPENAI_API_KEY $BACKUP_TOKEN"; '
+                       "exit 1"}
+    lines = run_on_finish(spec, run_dir=tmp_path, status="failed", env=env)
+    text = "\n".join(lines) + _log(tmp_path)
+    assert "*** *** ***" in text
+    assert "SENTINEL" not in text

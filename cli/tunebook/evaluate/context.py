@@ -13,8 +13,9 @@ from typing import Any
 import orjson
 import yaml
 
-from tunebook.errors import UserError
+from tunebook.errors import UserError, raise_collected
 from tunebook.evaluate.examples import Example, load_examples
+from tunebook.evaluate.metrics import check_eval_settings
 
 DEFAULT_MAX_SAMPLES = 50
 DEFAULT_MAX_NEW_TOKENS = 128
@@ -54,8 +55,14 @@ def load_context(run_dir: Path, *, max_samples: int | None = None) -> EvalContex
                         hint="pass a folder printed by `tunebook train` or `tunebook compile`")
     config = _read_yaml(run_dir / "axolotl.yaml")
     lock = _read_yaml(run_dir / "recipe.lock.yaml", required=False)
-    recipe = ((lock.get("recipe") or {}).get("resolved") or {}) if lock else {}
-    evals = recipe.get("eval") or {}
+    recipe = _dict(_dict(lock.get("recipe")).get("resolved"))
+    evals = _dict(recipe.get("eval"))
+    task = str(config.get("tunebook_task") or recipe.get("task") or "chat")
+    must_include = _list(config.get("tunebook_must_include") or evals.get("must_include"))
+    must_not_include = _list(config.get("tunebook_must_not_include")
+                             or evals.get("must_not_include"))
+    _check_settings(run_dir, {**evals, "must_include": must_include,
+                              "must_not_include": must_not_include}, task)
     entries = _heldout_entries(config, run_dir)
     examples = [ex for path, entry in entries for ex in load_examples(path, entry)]
     if not examples:
@@ -67,35 +74,59 @@ def load_context(run_dir: Path, *, max_samples: int | None = None) -> EvalContex
         raise UserError("axolotl.yaml has no base_model", file=run_dir / "axolotl.yaml")
     return EvalContext(
         run_dir=run_dir, config=config, recipe=recipe,
-        task=str(config.get("tunebook_task") or recipe.get("task") or "chat"),
+        task=task,
         examples=examples[: int(cap or DEFAULT_MAX_SAMPLES)],
         heldout_files=[p for p, _ in entries], base_model=str(base),
         output_dir=Path(config.get("output_dir") or run_dir / "output"),
         labels=config.get("tunebook_labels") or _inline(recipe.get("labels"), list),
         schema=_schema(config, recipe),
-        must_include=list(config.get("tunebook_must_include") or evals.get("must_include") or []),
-        must_not_include=list(config.get("tunebook_must_not_include")
-                              or evals.get("must_not_include") or []),
+        must_include=must_include, must_not_include=must_not_include,
         max_new_tokens=int(config.get("tunebook_eval_max_new_tokens") or DEFAULT_MAX_NEW_TOKENS),
         max_prompt_tokens=int(config.get("sequence_len") or 2048),
-        require={str(k): float(v) for k, v in (evals.get("require") or {}).items()},
+        require={str(k): float(v) for k, v in _dict(evals.get("require")).items()},
         min_improvement=evals.get("min_improvement"),
     )
 
 
+def _check_settings(run_dir: Path, evals: dict[str, Any], task: str) -> None:
+    """UserError for settings that cannot be evaluated (a bad regex, an unknown gate metric,
+    a non-numeric threshold); the fields are the recipe's ``eval.*``."""
+    where = run_dir / "recipe.lock.yaml"
+    raise_collected([UserError(message, file=where if where.is_file() else run_dir, field=field,
+                            hint="fix the recipe and compile it again")
+                     for field, message in check_eval_settings(evals, task)])
+
+
 def _read_yaml(path: Path, *, required: bool = True) -> dict[str, Any]:
+    """A YAML mapping. Required (axolotl.yaml): UserError when missing or not a mapping.
+    Optional (recipe.lock.yaml): {} when missing, unreadable or not a mapping."""
     if not path.is_file():
         if not required:
             return {}
-        raise UserError(f"missing {path.name}", file=path.parent,
-                        hint="is this a run directory? `tunebook compile RECIPE` makes one")
+        raise UserError(f"not a run directory (no {path.name})", file=path.parent,
+                        hint="pass a folder printed by `tunebook compile` or `tunebook train`")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserError(f"unreadable YAML: {exc}", file=path) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        if not required:
+            return {}
+        raise UserError(f"unreadable YAML: {' '.join(str(exc).split())}", file=path) from None
     if not isinstance(data, dict):
-        raise UserError("expected a mapping", file=path)
+        if not required:
+            return {}
+        raise UserError("expected a YAML mapping", file=path,
+                        hint="recompile the recipe with `tunebook compile RECIPE`")
     return data
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _heldout_entries(config: dict[str, Any], run_dir: Path) -> list[tuple[Path, dict]]:

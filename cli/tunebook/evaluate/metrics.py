@@ -177,6 +177,94 @@ def perplexity(loss: float) -> float:
         return math.inf
 
 
+# ---------------------------------------------------------------- settings checks
+
+# Metrics only computed when the matching style list is set (eval.must_include / ...).
+STYLE_METRICS = {"style_pass_rate": ("must_include", "must_not_include"),
+                 "must_include_rate": ("must_include",),
+                 "must_not_include_rate": ("must_not_include",)}
+# Added by `tunebook eval` for every task (answer-token loss).
+LOSS_METRICS = ("loss", "perplexity")
+_TASK_METRICS = {"classification": ("accuracy", "macro_f1"),
+                 "extraction": ("json_parse_rate", "json_schema_valid_rate",
+                                "field_exact_match"),
+                 "completion": ()}
+_TEXT_METRICS = ("rougeL", "length_ratio")  # every other task (tone, chat, summarization)
+
+
+def known_metrics(task: str) -> set[str]:
+    """Every scalar metric a ``task`` evaluation can report: the names usable in
+    ``eval.require``. Style metrics are included (they need ``must_include`` /
+    ``must_not_include``); ``json_schema_valid_rate`` needs an output schema."""
+    generation = () if task == "completion" else tuple(STYLE_METRICS)
+    return {*_TASK_METRICS.get(task, _TEXT_METRICS), *generation, *LOSS_METRICS}
+
+
+def regex_problems(patterns: Any) -> list[tuple[int, str]]:
+    """(index, message) for each entry of ``patterns`` that is not a valid regex string."""
+    problems = []
+    for i, pattern in enumerate(patterns or ()):
+        if not isinstance(pattern, str):
+            problems.append((i, f"expected a regex string, got {type(pattern).__name__}"))
+            continue
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append((i, f"invalid regex {pattern!r}: {exc}"))
+    return problems
+
+
+def valid_patterns(patterns: Any) -> list[str]:
+    """The entries of ``patterns`` that compile (the bad ones are what
+    :func:`regex_problems` reports)."""
+    bad = {i for i, _ in regex_problems(patterns)}
+    return [p for i, p in enumerate(patterns or ()) if i not in bad]
+
+
+def check_eval_settings(eval_section: Mapping[str, Any] | None,
+                        task: str) -> list[tuple[str, str]]:
+    """(field path, message) for each problem of a recipe's ``eval:`` section that would
+    only show once the paid run evaluates: an invalid ``must_include`` / ``must_not_include``
+    regex, a metric in ``eval.require`` that a ``task`` evaluation does not compute (with a
+    did-you-mean), a non-numeric threshold. Empty when all is well. Torch-free."""
+    from tunebook.errors import did_you_mean
+
+    section = eval_section if isinstance(eval_section, Mapping) else {}
+    problems: list[tuple[str, str]] = []
+    for key in ("must_include", "must_not_include"):
+        patterns = section.get(key)
+        if patterns is None:
+            continue
+        if isinstance(patterns, str) or not isinstance(patterns, Sequence):
+            problems.append((f"eval.{key}", "expected a list of regexes"))
+            continue
+        problems += [(f"eval.{key}[{i}]", message) for i, message in regex_problems(patterns)]
+    require = section.get("require")
+    if require is not None and not isinstance(require, Mapping):
+        problems.append(("eval.require", "expected a mapping of metric name -> threshold"))
+        require = {}
+    known = known_metrics(task)
+    for name, threshold in (require or {}).items():
+        field = f"eval.require.{name}"
+        if name not in known:
+            close = did_you_mean(str(name), sorted(known))
+            problems.append((field, f"unknown metric '{name}' for a {task} task"
+                             f"{'; ' + close if close else ''} (one of: "
+                             f"{', '.join(sorted(known))})"))
+            continue
+        needs = STYLE_METRICS.get(name, ())
+        if needs and not any(section.get(k) for k in needs):
+            problems.append((field, f"'{name}' is only computed when eval."
+                             f"{' or eval.'.join(needs)} is set"))
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            problems.append((field, f"expected a number, got {threshold!r}"))
+    improvement = section.get("min_improvement")
+    if improvement is not None and (isinstance(improvement, bool)
+                                    or not isinstance(improvement, int | float)):
+        problems.append(("eval.min_improvement", f"expected a number, got {improvement!r}"))
+    return problems
+
+
 # ---------------------------------------------------------------- per task
 
 
