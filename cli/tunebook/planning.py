@@ -143,5 +143,8 @@ def make_plan(
         dataset_tokens=dataset_tokens if dataset_tokens is not None else (
             estimate_dataset_tokens(resolved.train_files)),
         epochs=float(training.get("epochs", 1)),
+        max_steps=training.get("max_steps"),
+        model_source=resolved.model,
+        hardware_source=hardware,
     )
     return plan_training(request)

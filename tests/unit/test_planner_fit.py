@@ -142,3 +142,93 @@ def test_estimate_cli_config_json(tmp_path) -> None:
 def test_estimate_help_ends_with_examples() -> None:
     out = CliRunner().invoke(estimate, ["--help"])
     assert out.output.rstrip().splitlines()[-1].strip().startswith("$ tunebook estimate")
+
+
+def test_nofit_json_has_fits_false_and_alternatives() -> None:
+    out = CliRunner().invoke(
+        estimate, ["--model", "llama-3.1-70b", "--method", "full", "--gpu", "rtx-4090", "--json"]
+    )
+    assert out.exit_code == 2
+    data = json.loads(out.stdout)
+    assert data["fits"] is False and data["method"] == "full" and data["gpu"] == "rtx-4090"
+    assert data["sequence_len"] == 2048 and data["budget_gib"] == pytest.approx(21.6)
+    assert data["why"] and 1 <= len(data["alternatives"]) <= 3
+    assert all({"description", "peak_gib"} <= set(a) for a in data["alternatives"])
+    assert out.stderr.startswith("error: ") and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_nofit_alternatives_include_cheap_same_gpu_options() -> None:
+    with pytest.raises(NoFit) as info:
+        plan_training(_req("llama-3.1-8b", method="full", sequence_len=8192))
+    alts = info.value.details["alternatives"]
+    kinds = {a["kind"] for a in alts}
+    assert {"qlora", "shorter_sequence"} <= kinds or "smaller_model" in kinds, alts
+    costs = [(a["usd_per_hour"], a["peak_gib"]) for a in alts]
+    assert costs == sorted(costs)
+    # never the same GPU and count with the method that just failed
+    assert not any(
+        a["gpu"] == "rtx-4090" and a["gpus"] == 1 and a["method"] == "full"
+        and a["model"] == "llama-3.1-8b" and a["sequence_len"] == 8192
+        for a in alts
+    )
+    shorter = [a for a in alts if a["kind"] == "shorter_sequence"]
+    assert all(a["sequence_len"] >= 256 for a in shorter)
+
+
+def test_nofit_suggests_more_gpus_of_the_same_kind() -> None:
+    from tunebook.planner.arch import ModelArch
+    from tunebook.planner.fit import _alternatives
+
+    req = _req("qwen2.5-14b", gpu="a100-80gb", method="full", sequence_len=512)
+    with pytest.raises(NoFit):
+        plan_training(req)
+    alts = _alternatives(ModelArch.from_preset(req.model), req, 72.0, limit=None)
+    assert [a["usd_per_hour"] for a in alts] == sorted(a["usd_per_hour"] for a in alts)
+    more = [a for a in alts if a["kind"] == "more_gpus"]
+    assert more and more[0]["gpu"] == "a100-80gb" and more[0]["gpus"] > 1, alts
+    assert more[0]["zero_stage"] > 0
+
+
+def test_host_ram_refusal_reports_the_real_smallest_option() -> None:
+    with pytest.raises(NoFit) as info:
+        plan_training(_req("llama-3.1-70b", method="full", offload="all"))
+    msg = info.value.bare_message
+    assert "host RAM" in msg and "micro batch 16" not in msg
+    assert "micro batch 1, checkpointing, ZeRO-3 offload all" in msg
+
+
+def test_pinned_full_names_the_zero_stages_that_failed() -> None:
+    plan = plan_training(_req("qwen2.5-14b", gpu="a100-80gb", method="full", gpus=4))
+    assert plan.zero_stage > 0
+    tried = next(w for w in plan.why if w.startswith("full: tried"))
+    assert "no ZeRO (" in tried and "settled on ZeRO-" in tried
+
+
+def test_max_steps_caps_tokens() -> None:
+    plan = plan_training(_req("smollm2-135m", dataset_tokens=10**9, max_steps=10))
+    per_step = plan.micro_batch_size * plan.gradient_accumulation_steps * plan.gpus * 2048
+    assert plan.tokens == 10 * per_step
+    assert any("max_steps 10" in a for a in plan.assumptions)
+    uncapped = plan_training(_req("smollm2-135m", dataset_tokens=1000, max_steps=10))
+    assert uncapped.tokens == 1000
+    assert any("the data ends first" in a for a in uncapped.assumptions)
+
+
+def test_estimate_help_documents_every_option() -> None:
+    undocumented = [p.opts[0] for p in estimate.params if not getattr(p, "help", None)]
+    assert undocumented == [] or undocumented == ["--help"], undocumented
+    out = CliRunner().invoke(estimate, ["--help"])
+    assert "Sequences per optimizer step" in out.output and "Number of GPUs" in out.output
+
+
+def test_plan_cli_nofit_json() -> None:
+    from pathlib import Path
+
+    from tunebook.commands.plan import plan
+
+    recipe = Path(__file__).resolve().parents[2] / "recipes" / "support-tone.yaml"
+    out = CliRunner().invoke(plan, [str(recipe), "--vram-gb", "1", "--json"])
+    assert out.exit_code == 2
+    data = json.loads(out.stdout)
+    assert data["fits"] is False and data["recipe"] == "support-tone" and data["why"]
+    assert "alternatives" in data and out.stderr.startswith("error: ")

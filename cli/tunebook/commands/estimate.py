@@ -25,10 +25,32 @@ def load_model(spec: str) -> dict[str, Any]:
             config = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise UserError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        if not isinstance(config, dict):
+            raise UserError(
+                f"not a config.json object (the file holds a JSON {_json_kind(config)})",
+                file=path,
+                field="--model",
+                hint="pass an HF model's config.json, or a model preset name "
+                "(`tunebook presets list models`)",
+            )
         return {"name": path.parent.name or path.stem, "architecture": config}
     from tunebook.presets import load_preset
 
     return load_preset("models", spec)
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+def _model_source(spec: str) -> Path | None:
+    """The config.json an ``--model`` spec reads, for error locations (None for a preset)."""
+    path = Path(spec)
+    if path.is_dir():
+        path = path / "config.json"
+    return path if path.suffix == ".json" or path.name == "config.json" else None
 
 
 EPILOG = """\b
@@ -73,7 +95,13 @@ Examples:
     default=None,
     help="Pin gradient checkpointing (default: only when needed).",
 )
-@click.option("--gpus", type=click.IntRange(1), default=1, show_default=True)
+@click.option(
+    "--gpus",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Number of GPUs (data parallel; ZeRO shards across them).",
+)
 @click.option(
     "--gpu",
     "gpu_name",
@@ -93,8 +121,25 @@ Examples:
     default=None,
     help="Pin DeepSpeed CPU offload.",
 )
-@click.option("--optimizer", type=click.Choice(OPTIMIZER_CHOICES), default=None)
-@click.option("--effective-batch", type=click.IntRange(1), default=16, show_default=True)
+@click.option(
+    "--optimizer",
+    type=click.Choice(OPTIMIZER_CHOICES),
+    default=None,
+    help="Pin the optimizer (default: adamw; paged_adamw8bit for QLoRA).",
+)
+@click.option(
+    "--effective-batch",
+    type=click.IntRange(1),
+    default=16,
+    show_default=True,
+    help="Sequences per optimizer step: micro batch × accumulation × GPUs.",
+)
+@click.option(
+    "--max-steps",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop after this many optimizer steps (caps the tokens, hours and cost).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout.")
 def estimate(
     model_spec: str,
@@ -110,18 +155,25 @@ def estimate(
     offload: str | None,
     optimizer: str | None,
     effective_batch: int,
+    max_steps: int | None,
     as_json: bool,
 ) -> None:
     """Predict per-GPU memory for fine-tuning MODEL and the settings that fit."""
-    from tunebook.planner import PlanRequest, plan_training
-    from tunebook.presets import load_preset
+    from tunebook.planner import NoFit, PlanRequest, plan_training
+    from tunebook.presets import load_preset_doc
 
     hardware = None
     if gpu_name is not None or vram_gb is None:
-        hardware = load_preset("hardware", gpu_name or "a100-80gb")
+        hardware = load_preset_doc("hardware", gpu_name or "a100-80gb")
+    model = load_model(model_spec)
+    model_source = _model_source(model_spec)
+    if model_source is None:
+        model_source = load_preset_doc("models", model_spec)
     req = PlanRequest(
-        model=load_model(model_spec),
-        hardware=hardware,
+        model=model,
+        model_source=model_source,
+        hardware=hardware.data if hardware is not None else None,
+        hardware_source=hardware,
         gpus=gpus,
         vram_gb=vram_gb,
         method=method,
@@ -133,8 +185,14 @@ def estimate(
         optimizer=optimizer,
         zero_stage=int(zero) if zero is not None else None,
         offload=offload,
+        max_steps=max_steps,
     )
-    plan = plan_training(req)
+    try:
+        plan = plan_training(req)
+    except NoFit as exc:
+        if as_json:  # the JSON on stdout, the one-line error on stderr, exit 2
+            click.echo(json.dumps(exc.to_dict(), indent=2))
+        raise
     if as_json:
         click.echo(json.dumps(plan.to_dict(), indent=2))
         return

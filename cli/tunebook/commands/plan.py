@@ -24,12 +24,20 @@ def plan(recipe: str, gpu: str | None, gpus: int | None, vram_gb: float | None,
       $ tunebook plan support-tone --gpu a100-80gb --gpus 2
       $ tunebook plan support-tone --vram-gb 12 --json
     """
+    from tunebook.planner import NoFit
     from tunebook.planning import make_plan
     from tunebook.recipe import load_recipe
     from tunebook.resolve import resolve
 
     resolved = resolve(load_recipe(recipe))
-    result = make_plan(resolved, gpu=gpu, gpus=gpus, vram_gb=vram_gb)
+    try:
+        result = make_plan(resolved, gpu=gpu, gpus=gpus, vram_gb=vram_gb)
+    except NoFit as exc:
+        if as_json:  # the JSON on stdout (fits: false), the one-line error on stderr, exit 2
+            payload = {"recipe": resolved.recipe.name, "model": resolved.model.name,
+                       "gpu": gpu or resolved.hardware.name, **exc.to_dict()}
+            click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        raise
     if as_json:
         payload = {"recipe": resolved.recipe.name, "model": resolved.model.name,
                    "gpu": gpu or resolved.hardware.name, **result.to_dict()}

@@ -61,8 +61,14 @@ def estimate_speed(
     dataset_tokens: int | None = None,
     epochs: float = 1.0,
     trainable: int = 0,
+    max_steps: int | None = None,
+    tokens_per_step: int | None = None,
 ) -> SpeedEstimate:
-    """Hours = tokens × FLOPs/token / (gpus × peak × MFU); USD = hours × gpus × price."""
+    """Hours = tokens × FLOPs/token / (gpus × peak × MFU); USD = hours × gpus × price.
+
+    tokens = dataset tokens × epochs, capped at ``max_steps × tokens_per_step`` when
+    ``max_steps`` is set (Axolotl trains min(steps in the data, max_steps) steps).
+    """
     flops = training_flops_per_token(arch, method, seq_len, checkpointing, trainable)
     peak = hw.peak_tflops(hardware)
     util = hw.mfu(hardware, method)
@@ -73,10 +79,29 @@ def estimate_speed(
     ]
     if peak:
         notes.append(f"MFU {util:.0%} of {peak:g} TFLOPS per device (preset assumption)")
-    if dataset_tokens is None:
+    data_tokens = int(dataset_tokens * epochs) if dataset_tokens is not None else None
+    step_tokens = max_steps * tokens_per_step if max_steps and tokens_per_step else None
+    if step_tokens is not None and (data_tokens is None or step_tokens < data_tokens):
+        tokens = step_tokens
+        notes.append(
+            f"max_steps {max_steps} × {tokens_per_step:,} tokens per optimizer step = "
+            f"{step_tokens:,} tokens"
+            + (
+                f", fewer than dataset × epochs ({data_tokens:,}): training stops at max_steps"
+                if data_tokens is not None
+                else " (dataset size unknown)"
+            )
+        )
+    elif data_tokens is None:
         notes.append("dataset size unknown: no time or cost")
         return SpeedEstimate(None, None, None, notes)
-    tokens = int(dataset_tokens * epochs)
+    else:
+        tokens = data_tokens
+        if step_tokens is not None:
+            notes.append(
+                f"max_steps {max_steps} ({step_tokens:,} tokens) is more than dataset × epochs "
+                f"({data_tokens:,}): the data ends first"
+            )
     if not peak:
         notes.append("device throughput unknown: no time or cost")
         return SpeedEstimate(tokens, None, None, notes)
