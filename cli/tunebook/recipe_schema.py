@@ -175,6 +175,23 @@ RECIPE_SCHEMA: dict[str, Any] = {
                     "type": "number",
                     "description": "Gate: minimum improvement of the task metric over the base.",
                 },
+                "judge": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["url", "model"],
+                    "description": "Optional LLM judge: an OpenAI-compatible endpoint scores "
+                    "base and tuned answers 1-10 (`judge_score`). Off unless set.",
+                    "properties": {
+                        "url": {"type": "string", "description": "Base URL, e.g. "
+                                "http://localhost:8000/v1 (POST {url}/chat/completions)."},
+                        "model": {"type": "string", "description": "Model name sent."},
+                        "api_key_env": {"type": "string", "description": "Environment "
+                                        "variable holding the key (never written anywhere)."},
+                        "rubric": {"type": "string", "description": "What a good answer is."},
+                        "max_samples": {"type": "integer", "minimum": 1,
+                                        "description": "Cap on judged examples."},
+                    },
+                },
             },
         },
         "training": {

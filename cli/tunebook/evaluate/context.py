@@ -15,6 +15,7 @@ import yaml
 
 from tunebook.errors import UserError, raise_collected
 from tunebook.evaluate.examples import Example, load_examples
+from tunebook.evaluate.judge import JudgeSettings, judge_settings
 from tunebook.evaluate.metrics import check_eval_settings
 
 DEFAULT_MAX_SAMPLES = 50
@@ -41,6 +42,7 @@ class EvalContext:
     max_prompt_tokens: int = 2048
     require: dict[str, float] = field(default_factory=dict)
     min_improvement: float | None = None
+    judge: JudgeSettings | None = None  # eval.judge: the optional LLM judge (off when None)
 
     @property
     def recipe_name(self) -> str:
@@ -85,6 +87,7 @@ def load_context(run_dir: Path, *, max_samples: int | None = None) -> EvalContex
         max_prompt_tokens=int(config.get("sequence_len") or 2048),
         require={str(k): float(v) for k, v in _dict(evals.get("require")).items()},
         min_improvement=evals.get("min_improvement"),
+        judge=judge_settings(evals.get("judge")),
     )
 
 

@@ -185,6 +185,8 @@ STYLE_METRICS = {"style_pass_rate": ("must_include", "must_not_include"),
                  "must_not_include_rate": ("must_not_include",)}
 # Added by `tunebook eval` for every task (answer-token loss).
 LOSS_METRICS = ("loss", "perplexity")
+# Mean 1-10 score of the optional LLM judge (eval.judge; see tunebook.evaluate.judge).
+JUDGE_METRIC = "judge_score"
 _TASK_METRICS = {"classification": ("accuracy", "macro_f1"),
                  "extraction": ("json_parse_rate", "json_schema_valid_rate",
                                 "field_exact_match"),
@@ -192,12 +194,14 @@ _TASK_METRICS = {"classification": ("accuracy", "macro_f1"),
 _TEXT_METRICS = ("rougeL", "length_ratio")  # every other task (tone, chat, summarization)
 
 
-def known_metrics(task: str) -> set[str]:
+def known_metrics(task: str, *, judge: bool = False) -> set[str]:
     """Every scalar metric a ``task`` evaluation can report: the names usable in
     ``eval.require``. Style metrics are included (they need ``must_include`` /
-    ``must_not_include``); ``json_schema_valid_rate`` needs an output schema."""
+    ``must_not_include``); ``json_schema_valid_rate`` needs an output schema; ``judge_score``
+    is included when ``judge`` (the recipe sets ``eval.judge``) and the task generates."""
     generation = () if task == "completion" else tuple(STYLE_METRICS)
-    return {*_TASK_METRICS.get(task, _TEXT_METRICS), *generation, *LOSS_METRICS}
+    judged = (JUDGE_METRIC,) if judge and task != "completion" else ()
+    return {*_TASK_METRICS.get(task, _TEXT_METRICS), *generation, *judged, *LOSS_METRICS}
 
 
 def regex_problems(patterns: Any) -> list[tuple[int, str]]:
@@ -243,7 +247,14 @@ def check_eval_settings(eval_section: Mapping[str, Any] | None,
     if require is not None and not isinstance(require, Mapping):
         problems.append(("eval.require", "expected a mapping of metric name -> threshold"))
         require = {}
-    known = known_metrics(task)
+    judge = section.get("judge")
+    if judge is not None:
+        from tunebook.evaluate.judge import judge_problems
+
+        problems += judge_problems(judge)
+        if task == "completion":
+            problems.append(("eval.judge", "a completion task generates no answers to judge"))
+    known = known_metrics(task, judge=judge is not None)
     for name, threshold in (require or {}).items():
         field = f"eval.require.{name}"
         if name not in known:

@@ -44,12 +44,16 @@ def render_markdown(results: dict[str, Any], samples: Sequence[dict[str, Any]],
         lines.append(f"| {label} | "
                      f"{_num(results['base'].get(name))} | {_num(results['tuned'].get(name))} | "
                      f"{_num(delta, signed=True)} |")
+    judge_line = render_judge_line(results)
+    if judge_line:
+        lines += ["", judge_line]
     if gate.get("checks"):
         lines += ["", f"Gate: **{'passed' if gate.get('passed') else 'FAILED'}**", ""]
         for check in gate["checks"]:
             mark = "pass" if check["passed"] else "fail"
             lines.append(f"- {mark}: {check['kind']} {check['metric']} = {_num(check['value'])}"
-                         f" (threshold {_num(check['threshold'])})")
+                         f" (threshold {_num(check['threshold'])})"
+                         + (f": {check['note']}" if check.get("note") else ""))
     for name in ("base", "tuned"):
         cm = results.get(name, {}).get("confusion_matrix")
         if cm:
@@ -69,6 +73,21 @@ def render_markdown(results: dict[str, Any], samples: Sequence[dict[str, Any]],
               f"({_num(s['base_score'])}) | {_cell(s['tuned'])} ({_num(s['tuned_score'])}) |"
               for s in samples[:10]]
     return "\n".join(lines) + "\n"
+
+
+def render_judge_line(results: dict[str, Any]) -> str | None:
+    """The report's line about the optional LLM judge (None without one)."""
+    judge = results.get("judge")
+    if not isinstance(judge, dict):
+        return None
+    who = f"LLM judge (`{judge.get('model')}`)"
+    if results.get("judge_error"):
+        return f"{who} failed, `judge_score` omitted: {_cell(results['judge_error'], 300)}"
+    unscored = judge.get("unscored") or 0
+    extra = f"; {unscored} without a score" if unscored else ""
+    return (f"{who}: `judge_score` base {_num(results.get('base', {}).get('judge_score'))}, "
+            f"tuned {_num(results.get('tuned', {}).get('judge_score'))} (1-10, mean over "
+            f"{judge.get('samples')} examples{extra}).")
 
 
 def write_plots(out: Path, results: dict[str, Any],
@@ -97,7 +116,8 @@ def write_plots(out: Path, results: dict[str, Any],
         fig.savefig(out / "loss.png", dpi=100)
         plt.close(fig)
         plots["training and eval loss"] = "loss.png"
-    names = [k for k in results.get("delta", {}) if k not in ("perplexity",)]
+    names = [k for k in results.get("delta", {})
+             if k not in ("perplexity", "judge_score")]  # judge_score: 1-10, off this scale
     if names:
         fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(names)), 3.5))
         xs = range(len(names))

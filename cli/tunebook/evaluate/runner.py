@@ -13,6 +13,7 @@ import orjson
 from tunebook.errors import UserError
 from tunebook.evaluate import metrics
 from tunebook.evaluate.context import EvalContext, load_context
+from tunebook.evaluate.judge import JudgeOutcome
 
 Log = Callable[[str], None]
 
@@ -34,9 +35,12 @@ def run_eval(run_dir: Path, *, max_samples: int | None = None,
             t0 = time.monotonic()
             outputs[name] = score_model(ctx, model, tokenizer)
         log(f"  {name}: {_summary(outputs[name]['metrics'])} ({time.monotonic() - t0:.1f} s)")
+    judged = run_judge(ctx, outputs, log)
     results = build_results(ctx, outputs["base"]["metrics"], outputs["tuned"]["metrics"])
+    if judged is not None:
+        results.update(judge_fields(ctx, judged))
     results["seconds"] = round(time.monotonic() - started, 2)
-    samples = sample_rows(ctx, outputs["base"]["answers"], outputs["tuned"]["answers"])
+    samples = sample_rows(ctx, outputs["base"]["answers"], outputs["tuned"]["answers"], judged)
     _write(ctx, results, samples)
     if track:
         from tunebook.tracking import log_eval_results
@@ -61,6 +65,47 @@ def score_model(ctx: EvalContext, model: Any, tokenizer: Any) -> dict[str, Any]:
         found["loss"] = loss
         found["perplexity"] = metrics.perplexity(loss)
     return {"answers": answers, "metrics": found}
+
+
+def run_judge(ctx: EvalContext, outputs: dict[str, dict[str, Any]],
+              log: Log) -> JudgeOutcome | None:
+    """The optional LLM judge (``eval.judge``) on both models' answers; adds ``judge_score``
+    to each model's metrics when it worked. None when no judge is configured. Never raises:
+    a failing endpoint is logged and comes back as ``outcome.error``."""
+    if ctx.judge is None:
+        return None
+    from tunebook.evaluate.judge import judge_answers
+
+    if ctx.task == "completion":
+        outcome = JudgeOutcome(error="a completion task generates no answers to judge")
+    else:
+        t0 = time.monotonic()
+        outcome = judge_answers(ctx.judge, ctx.examples,
+                                {n: outputs[n]["answers"] for n in ("base", "tuned")}, log=log)
+        if outcome.error is None:
+            for name, mean in outcome.means.items():
+                outputs[name]["metrics"][metrics.JUDGE_METRIC] = mean
+            skipped = f", {outcome.unscored} unscored" if outcome.unscored else ""
+            log(f"  judge ({ctx.judge.model}): base {outcome.means['base']:.2f}, tuned "
+                f"{outcome.means['tuned']:.2f} over {outcome.judged} examples{skipped} "
+                f"({time.monotonic() - t0:.1f} s)")
+    if outcome.error is not None:
+        log(f"  judge failed, judge_score omitted: {outcome.error}")
+    return outcome
+
+
+def judge_fields(ctx: EvalContext, outcome: JudgeOutcome) -> dict[str, Any]:
+    """results.json's ``judge`` summary, and ``judge_error`` when the judge failed."""
+    from tunebook.evaluate.judge import masked
+
+    assert ctx.judge is not None
+    out: dict[str, Any] = {"judge": {
+        "model": ctx.judge.model, "url": masked(ctx.judge.url, ctx.judge),
+        "samples": outcome.judged, "unscored": outcome.unscored,
+        "rubric": ctx.judge.rubric}}
+    if outcome.error is not None:
+        out["judge_error"] = outcome.error
+    return out
 
 
 def build_results(ctx: EvalContext, base: dict[str, Any], tuned: dict[str, Any]) -> dict:
@@ -89,6 +134,12 @@ def check_gate(task: str, base: dict[str, Any], tuned: dict[str, Any],
     checks = []
     known = sorted(k for k, v in tuned.items() if _scalar(v))
     for name, threshold in require.items():
+        if name == metrics.JUDGE_METRIC and name not in known:
+            # The judge is optional and its endpoint may fail: the gate fails, eval goes on.
+            checks.append({"kind": "require", "metric": name, "threshold": threshold,
+                           "value": math.nan, "passed": False,
+                           "note": "the LLM judge gave no score (see judge_error)"})
+            continue
         if name not in known:
             raise UserError(f"the gate names metric '{name}', which a {task} evaluation does "
                             f"not compute", field=f"eval.require.{name}",
@@ -109,15 +160,25 @@ def check_gate(task: str, base: dict[str, Any], tuned: dict[str, Any],
     return {"passed": all(c["passed"] for c in checks), "checks": checks}
 
 
-def sample_rows(ctx: EvalContext, base: list[str], tuned: list[str]) -> list[dict[str, Any]]:
-    """One row per example: prompt, reference, both answers and their scores."""
+def sample_rows(ctx: EvalContext, base: list[str], tuned: list[str],
+                judged: JudgeOutcome | None = None) -> list[dict[str, Any]]:
+    """One row per example: prompt, reference, both answers and their scores (with a judge:
+    ``base_judge_score`` / ``tuned_judge_score`` 1-10, None when not judged, and the
+    judge's reasons)."""
     rows = []
-    for ex, b, t in zip(ctx.examples, base, tuned, strict=True):
-        rows.append({
+    for i, (ex, b, t) in enumerate(zip(ctx.examples, base, tuned, strict=True)):
+        row = {
             "prompt": ex.prompt_key(), "reference": ex.reference, "base": b, "tuned": t,
             "base_score": metrics.sample_score(ctx.task, ex.reference, b, ctx.labels),
             "tuned_score": metrics.sample_score(ctx.task, ex.reference, t, ctx.labels),
-        })
+        }
+        if judged is not None:
+            for name in ("base", "tuned"):
+                scores = judged.scores.get(name, [])
+                reasons = judged.reasons.get(name, [])
+                row[f"{name}_judge_score"] = scores[i] if i < len(scores) else None
+                row[f"{name}_judge_reason"] = reasons[i] if i < len(reasons) else None
+        rows.append(row)
     return rows
 
 
